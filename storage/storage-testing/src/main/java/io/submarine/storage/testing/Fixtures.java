@@ -1,0 +1,48 @@
+package io.submarine.storage.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/** What fixtures share: free ports, finding executables, and the rule for a server that can't start. */
+public final class Fixtures {
+    private Fixtures() {}
+
+    /**
+     * A server this test needs is not available. A developer's {@code mvn verify} skips the
+     * test with {@code reason}; CI sets {@code -Dstorage.fixtures.required=true} (.ci/run
+     * installs every server), and there the test fails, so a missing server is never a silent pass.
+     */
+    public static void unavailable(String reason) {
+        if (Boolean.getBoolean("storage.fixtures.required")) {
+            Assertions.fail(reason + " (storage.fixtures.required=true)");
+        }
+        Assumptions.abort(reason);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The executable {@code name} from the directories on PATH, if any. */
+    public static Optional<Path> onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}
