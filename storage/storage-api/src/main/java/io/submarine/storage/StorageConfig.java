@@ -59,6 +59,17 @@ public final class StorageConfig {
         return new StorageConfig(merged);
     }
 
+    /** The settings whose keys start with {@code prefix}, with the prefix removed. */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> found = new TreeMap<>();
+        values.forEach((key, value) -> {
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                found.put(key.substring(prefix.length()), value);
+            }
+        });
+        return found;
+    }
+
     public Optional<String> get(String key) {
         return Optional.ofNullable(values.get(key)).filter(v -> !v.isBlank());
     }

@@ -1,0 +1,66 @@
+package io.submarine.storage.hdfs;
+
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.BlobStoreProvider;
+import io.submarine.storage.StorageConfig;
+import io.submarine.storage.StorageConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.UserGroupInformation;
+
+/**
+ * {@code hdfs://}. Settings: {@code hdfs.conf-dir} (default: {@code $HADOOP_CONF_DIR}) for
+ * core-site.xml and hdfs-site.xml; {@code hdfs.kerberos-principal} with {@code hdfs.keytab-file}
+ * for a Kerberos login; otherwise {@code hdfs.user} (simple authentication), else the
+ * process's user. Any {@code hdfs.conf.<hadoop key>} setting is passed to the client as is.
+ */
+public final class HdfsBlobStoreProvider implements BlobStoreProvider {
+
+    private static final String PASSTHROUGH = "hdfs.conf.";
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("hdfs");
+    }
+
+    @Override
+    public BlobStore create(StorageConfig config) throws IOException {
+        Configuration conf = new Configuration();
+        Optional<String> confDir = config.get("hdfs.conf-dir").or(() -> Optional.ofNullable(System.getenv("HADOOP_CONF_DIR")));
+        if (confDir.isPresent()) {
+            java.nio.file.Path dir = java.nio.file.Path.of(confDir.get());
+            if (!Files.isDirectory(dir)) {
+                throw new StorageConfigException("hdfs.conf-dir (or HADOOP_CONF_DIR) names " + dir + ", which is not a directory");
+            }
+            for (String file : new String[] {"core-site.xml", "hdfs-site.xml"}) {
+                if (Files.isRegularFile(dir.resolve(file))) {
+                    conf.addResource(new Path(dir.resolve(file).toUri()));
+                }
+            }
+        }
+        config.withPrefix(PASSTHROUGH).forEach(conf::set);
+        Optional<String> principal = config.get("hdfs.kerberos-principal");
+        Optional<String> keytab = config.get("hdfs.keytab-file");
+        if (principal.isPresent() != keytab.isPresent()) {
+            throw new StorageConfigException("set both hdfs.kerberos-principal and hdfs.keytab-file for a Kerberos login, or neither");
+        }
+        UserGroupInformation user;
+        if (principal.isPresent()) {
+            if (!Files.isReadable(java.nio.file.Path.of(keytab.get()))) {
+                throw new StorageConfigException("hdfs.keytab-file names " + keytab.get() + ", which cannot be read");
+            }
+            conf.set("hadoop.security.authentication", "kerberos");
+            UserGroupInformation.setConfiguration(conf);
+            user = UserGroupInformation.loginUserFromKeytabAndReturnUGI(principal.get(), keytab.get());
+        } else if (config.get("hdfs.user").isPresent()) {
+            user = UserGroupInformation.createRemoteUser(config.get("hdfs.user").get());
+        } else {
+            user = UserGroupInformation.getCurrentUser();
+        }
+        return new HdfsBlobStore(conf, user);
+    }
+}
