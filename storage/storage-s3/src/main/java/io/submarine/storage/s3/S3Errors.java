@@ -38,6 +38,10 @@ final class S3Errors {
             }
             return new BlobFatalException(location, reason, e);
         }
+        if (e instanceof SdkClientException && String.valueOf(e.getMessage()).startsWith("Unable to load credentials")) {
+            return new BlobAccessDeniedException(location, "no AWS credentials found: set s3.access-key-id-file and s3.secret-access-key-file,"
+                    + " or provide them through the AWS chain (AWS_* variables, a profile, web identity, instance role)", e);
+        }
         if (e instanceof SdkClientException && e.retryable()) {
             return new BlobTransientException(location, "S3 unreachable: " + e.getClass().getSimpleName(), e);
         }
