@@ -1,0 +1,197 @@
+package io.submarine.storage.vfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.submarine.storage.BlobAccessDeniedException;
+import io.submarine.storage.BlobFatalException;
+import io.submarine.storage.BlobInfo;
+import io.submarine.storage.BlobIterator;
+import io.submarine.storage.BlobNotFoundException;
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.Location;
+import io.submarine.storage.StorageConfig;
+import io.submarine.storage.WriteMode;
+import io.submarine.storage.testing.Payloads;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The read-only sources against real servers in this JVM: the JDK's HTTP server (with Range
+ * and a protected path) and Apache MINA sshd's SFTP subsystem (password login, host key).
+ */
+class VfsBlobStoreTest {
+
+    private static final byte[] MODEL = Payloads.bytes(5, 300_000);
+    private static final String PASSWORD = "sftp-pass-2718";
+
+    @TempDir
+    static Path work;
+
+    private static HttpServer http;
+    private static SshServer sshd;
+    private static BlobStore store;
+    private static String httpBase;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/", VfsBlobStoreTest::serve);
+        http.start();
+        httpBase = "http://127.0.0.1:" + http.getAddress().getPort();
+
+        Path root = Files.createDirectories(work.resolve("sftp-root"));
+        Files.createDirectories(root.resolve("models/v1/variables"));
+        Files.write(root.resolve("models/v1/saved_model.pb"), MODEL);
+        Files.writeString(root.resolve("models/v1/variables/variables.index"), "index");
+        sshd = SshServer.setUpDefaultServer();
+        sshd.setHost("127.0.0.1");
+        sshd.setPort(0);
+        sshd.setKeyPairProvider(new SimpleGeneratorHostKeyProvider(work.resolve("hostkey.ser")));
+        sshd.setPasswordAuthenticator((user, password, session) -> "data".equals(user) && PASSWORD.equals(password));
+        sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+        sshd.setFileSystemFactory(new VirtualFileSystemFactory(root));
+        sshd.start();
+
+        // The opt-out is explicit; strict checking is tested below.
+        store = new VfsBlobStoreProvider().create(StorageConfig.of(Map.of("vfs.sftp-strict-host-key-checking", "false")));
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        store.close();
+        http.stop(0);
+        sshd.stop(true);
+    }
+
+    /** Serves MODEL at /model.bin with Range support, 401 at /private/*, 404 elsewhere. */
+    private static void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (path.startsWith("/private/")) {
+                exchange.sendResponseHeaders(401, -1);
+                return;
+            }
+            if (!path.equals("/model.bin")) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] body = MODEL;
+            int status = 200;
+            String range = exchange.getRequestHeaders().getFirst("Range");
+            exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
+            exchange.getResponseHeaders().set("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT");
+            if (range != null) {
+                Matcher m = Pattern.compile("bytes=(\\d+)-(\\d*)").matcher(range);
+                if (m.matches()) {
+                    int from = Integer.parseInt(m.group(1));
+                    int to = m.group(2).isEmpty() ? MODEL.length - 1 : Math.min(Integer.parseInt(m.group(2)), MODEL.length - 1);
+                    body = Arrays.copyOfRange(MODEL, from, to + 1);
+                    status = 206;
+                    exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + MODEL.length);
+                }
+            }
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            if (head) {
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            }
+            exchange.sendResponseHeaders(status, head ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
+    }
+
+    private static byte[] read(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void httpStatReadAndRangeRead() throws IOException {
+        Location model = Location.of(httpBase + "/model.bin");
+        BlobInfo info = store.stat(model);
+        assertThat(info.size()).isEqualTo(MODEL.length);
+        assertThat(read(store.open(model))).isEqualTo(MODEL);
+        assertThat(read(store.open(model, 1000, 5000))).isEqualTo(Arrays.copyOfRange(MODEL, 1000, 6000));
+        assertThat(read(store.open(model, MODEL.length, 10))).isEmpty();
+    }
+
+    @Test
+    void httpErrorsAreTyped() {
+        assertThatThrownBy(() -> store.stat(Location.of(httpBase + "/missing.bin"))).isInstanceOf(BlobNotFoundException.class);
+        assertThatThrownBy(() -> read(store.open(Location.of(httpBase + "/private/model.bin")))).isInstanceOf(BlobAccessDeniedException.class);
+        assertThatThrownBy(() -> store.list(Location.of(httpBase + "/"))).isInstanceOf(BlobFatalException.class).hasMessageContaining("cannot be listed");
+    }
+
+    @Test
+    void writesAreRefusedClearly() {
+        assertThatThrownBy(() -> store.write(Location.of(httpBase + "/upload"), new ByteArrayInputStream(new byte[1]), WriteMode.OVERWRITE))
+                .isInstanceOf(BlobFatalException.class).hasMessageContaining("read-only source");
+        assertThatThrownBy(() -> store.delete(Location.of(httpBase + "/model.bin"))).isInstanceOf(BlobFatalException.class);
+    }
+
+    private String sftpBase(String password) {
+        return "sftp://data:" + password + "@127.0.0.1:" + sshd.getPort();
+    }
+
+    @Test
+    void sftpListsReadsAndRangeReads() throws IOException {
+        Location dir = Location.of(sftpBase(PASSWORD) + "/models/v1/");
+        List<String> names = new ArrayList<>();
+        BlobIterator listing = store.list(dir);
+        while (listing.hasNext()) {
+            BlobInfo info = listing.next();
+            names.add(info.location().path());
+        }
+        assertThat(names).containsExactlyInAnyOrder("models/v1/saved_model.pb", "models/v1/variables/variables.index");
+        Location model = dir.resolve("saved_model.pb");
+        assertThat(store.stat(model).size()).isEqualTo(MODEL.length);
+        assertThat(read(store.open(model))).isEqualTo(MODEL);
+        assertThat(read(store.open(model, 10, 20))).isEqualTo(Arrays.copyOfRange(MODEL, 10, 30));
+    }
+
+    @Test
+    void sftpWrongPasswordIsAnAuthErrorWithoutThePassword() {
+        Location model = Location.of(sftpBase("wrong-pass-1234") + "/models/v1/saved_model.pb");
+        assertThatThrownBy(() -> store.stat(model))
+                .isInstanceOf(BlobAccessDeniedException.class)
+                .hasMessageNotContaining("wrong-pass-1234")
+                .hasMessageContaining("data:***@127.0.0.1");
+    }
+
+    @Test
+    void sftpRefusesAHostMissingFromKnownHostsByDefault() throws IOException {
+        Path knownHosts = Files.writeString(work.resolve("known_hosts"), "");
+        try (BlobStores strict = BlobStores.load(StorageConfig.of(Map.of("vfs.sftp-known-hosts", knownHosts.toString())))) {
+            assertThatThrownBy(() -> strict.stat(Location.of(sftpBase(PASSWORD) + "/models/v1/saved_model.pb")))
+                    .isInstanceOf(BlobFatalException.class)
+                    .hasMessageContaining("known_hosts");
+        }
+    }
+}
