@@ -1,0 +1,75 @@
+package io.submarine.rules;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dependency rule of DESIGN.md, as code: programs use storage-api, sidecar-kit and
+ * metastore-client only; no program uses another; each cloud SDK is used only by its backend;
+ * backends are reached by URI scheme at run time, never imported by a program.
+ */
+final class DependencyRules {
+    private DependencyRules() {}
+
+    /** The programs: container images, services, and tools, each its own top-level package. */
+    static final List<String> PROGRAMS = List.of(
+            "io.submarine.localizer..", "io.submarine.logshipper..", "io.submarine.metrics..",
+            "io.submarine.artifactsync..", "io.submarine.metastore..", "io.submarine.injector..",
+            "io.submarine.storage.cli..");
+
+    /** Each SDK and the one backend package allowed to use it. */
+    static final Map<String, String[]> SDKS = Map.of(
+            "io.submarine.storage.s3..", new String[] {"software.amazon.awssdk.."},
+            "io.submarine.storage.azure..", new String[] {"com.azure.."},
+            "io.submarine.storage.gcs..", new String[] {"com.google.cloud..", "com.google.api..", "com.google.auth.."},
+            "io.submarine.storage.hdfs..", new String[] {"org.apache.hadoop.."},
+            "io.submarine.storage.vfs..", new String[] {"org.apache.commons.vfs2..", "com.jcraft.."});
+
+    static final String[] BACKENDS = SDKS.keySet().toArray(String[]::new);
+
+    static ArchRule sdksOnlyInTheirBackend() {
+        List<ArchRule> rules = new ArrayList<>();
+        SDKS.forEach((backend, sdk) -> rules.add(noClasses()
+                .that().resideInAPackage("io.submarine..").and().resideOutsideOfPackage(backend)
+                .should().dependOnClassesThat().resideInAnyPackage(sdk)
+                .because("the SDK of " + backend + " belongs to that backend module alone")));
+        return CompositeArchRule.of(rules);
+    }
+
+    static ArchRule noProgramUsesAnother() {
+        List<ArchRule> rules = new ArrayList<>();
+        for (String program : PROGRAMS) {
+            String[] others = PROGRAMS.stream().filter(p -> !p.equals(program)).toArray(String[]::new);
+            rules.add(noClasses().that().resideInAPackage(program)
+                    .should().dependOnClassesThat().resideInAnyPackage(others)
+                    .allowEmptyShould(true)
+                    .because("programs share code only through storage-api, sidecar-kit and metastore-client"));
+        }
+        return CompositeArchRule.of(rules);
+    }
+
+    static ArchRule programsReachBackendsOnlyByScheme() {
+        return noClasses().that().resideInAnyPackage(PROGRAMS.toArray(String[]::new))
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
+                .allowEmptyShould(true)
+                .because("backends are found at run time by URI scheme (ServiceLoader), so a program runs with whichever are on its class path");
+    }
+
+    static ArchRule storageApiDependsOnNoBackend() {
+        return noClasses().that().resideInAPackage("io.submarine.storage").or().resideInAnyPackage(
+                        "io.submarine.storage.local..", "io.submarine.storage.memory..", "io.submarine.storage.retry..")
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
+                .because("storage-api is the contract; backends depend on it, never the reverse");
+    }
+
+    static ArchRule sidecarKitKnowsNoStorage() {
+        return noClasses().that().resideInAPackage("io.submarine.sidecar..")
+                .should().dependOnClassesThat().resideInAPackage("io.submarine.storage..")
+                .because("sidecar-kit is what every program shares about behaving in a pod, not about storage");
+    }
+}
