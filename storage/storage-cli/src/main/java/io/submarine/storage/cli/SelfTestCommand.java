@@ -108,7 +108,8 @@ final class SelfTestCommand implements Callable<Integer> {
 
             @Override
             public int read() {
-                throw new UnsupportedOperationException("bulk reads only");
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override

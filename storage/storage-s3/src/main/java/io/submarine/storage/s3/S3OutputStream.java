@@ -14,7 +14,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
-/** A single PutObject for small objects, else a multipart upload; both conditional for create-if-absent. */
+/**
+ * A single PutObject for small objects, else a multipart upload; both conditional for
+ * create-if-absent. Part buffers are handed to the SDK without a copy: each part has its own.
+ */
 final class S3OutputStream extends PartUploadOutputStream {
 
     private final S3Client client;
@@ -37,7 +40,7 @@ final class S3OutputStream extends PartUploadOutputStream {
                 if (mode == WriteMode.CREATE_IF_ABSENT) {
                     b.ifNoneMatch("*");
                 }
-            }, RequestBody.fromByteBuffer(data));
+            }, RequestBody.fromByteBufferUnsafe(data));
         } catch (SdkException e) {
             throw S3Errors.classify(location, e);
         }
@@ -56,7 +59,7 @@ final class S3OutputStream extends PartUploadOutputStream {
     protected String uploadPart(int partNumber, ByteBuffer data) throws IOException {
         try {
             return client.uploadPart(b -> b.bucket(s3.bucket()).key(s3.key()).uploadId(uploadId).partNumber(partNumber),
-                    RequestBody.fromByteBuffer(data)).eTag();
+                    RequestBody.fromByteBufferUnsafe(data)).eTag();
         } catch (SdkException e) {
             throw S3Errors.classify(location, e);
         }

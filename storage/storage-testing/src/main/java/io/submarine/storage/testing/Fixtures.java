@@ -14,12 +14,12 @@ public final class Fixtures {
 
     /**
      * A server this test needs is not available. A developer's {@code mvn verify} skips the
-     * test with {@code reason}; CI sets {@code -Dstorage.fixtures.required=true} (.ci/run
+     * test with {@code reason}; CI runs Maven with {@code -Dfixtures.required=true} (.ci/run
      * installs every server), and there the test fails, so a missing server is never a silent pass.
      */
     public static void unavailable(String reason) {
         if (Boolean.getBoolean("storage.fixtures.required")) {
-            Assertions.fail(reason + " (storage.fixtures.required=true)");
+            Assertions.fail(reason + " (required here: -Dfixtures.required=true)");
         }
         Assumptions.abort(reason);
     }
