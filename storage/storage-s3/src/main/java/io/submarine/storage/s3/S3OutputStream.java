@@ -3,6 +3,7 @@ package io.submarine.storage.s3;
 import io.submarine.storage.Location;
 import io.submarine.storage.PartUploadOutputStream;
 import io.submarine.storage.WriteMode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ final class S3OutputStream extends PartUploadOutputStream {
                 if (mode == WriteMode.CREATE_IF_ABSENT) {
                     b.ifNoneMatch("*");
                 }
-            }, RequestBody.fromByteBufferUnsafe(data));
+            }, body(data));
         } catch (SdkException e) {
             throw S3Errors.classify(location, e);
         }
@@ -59,7 +60,7 @@ final class S3OutputStream extends PartUploadOutputStream {
     protected String uploadPart(int partNumber, ByteBuffer data) throws IOException {
         try {
             return client.uploadPart(b -> b.bucket(s3.bucket()).key(s3.key()).uploadId(uploadId).partNumber(partNumber),
-                    RequestBody.fromByteBufferUnsafe(data)).eTag();
+                    body(data)).eTag();
         } catch (SdkException e) {
             throw S3Errors.classify(location, e);
         }
@@ -82,6 +83,14 @@ final class S3OutputStream extends PartUploadOutputStream {
         } catch (SdkException e) {
             throw S3Errors.classify(location, e);
         }
+    }
+
+    /** The part as a body the SDK can re-read on a retry, without copying it. */
+    private static RequestBody body(ByteBuffer data) {
+        byte[] array = data.array();
+        int offset = data.arrayOffset() + data.position();
+        int length = data.remaining();
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(array, offset, length), length, "application/octet-stream");
     }
 
     @Override
