@@ -3,6 +3,8 @@ package io.submarine.bench.storage;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.ParallelTransferOptions;
+import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.BlobStoreProvider;
@@ -54,6 +56,7 @@ public final class StorageBenchmark {
     private static final int PART = 16 << 20;
     private static final String S3_ID = "bench-identity";
     private static final String S3_SECRET = "bench-credential";
+    private static final int AZURE_BLOCK = 8 << 20;
     private static final String AZURE_ACCOUNT = "devstoreaccount1";
     private static final String AZURE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -81,14 +84,22 @@ public final class StorageBenchmark {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         long size = Long.parseLong(options.getOrDefault("size-mib", "1024")) << 20;
+        List<String> only = List.of(options.getOrDefault("only", "file,s3,hdfs,azure").split(","));
         StorageBenchmark bench = new StorageBenchmark(size, Path.of(options.get("work")));
         try {
-            List<Result> results = new ArrayList<>();
-            results.addAll(bench.file());
-            results.addAll(bench.s3(Path.of(options.get("s3proxy-jar"))));
-            results.addAll(bench.hdfs(options.get("classpath")));
-            results.addAll(bench.azure());
-            print(size, results);
+            printHeader(size);
+            if (only.contains("file")) {
+                print(bench.file());
+            }
+            if (only.contains("s3")) {
+                print(bench.s3(Path.of(options.get("s3proxy-jar"))));
+            }
+            if (only.contains("hdfs")) {
+                print(bench.hdfs(options.get("classpath")));
+            }
+            if (only.contains("azure")) {
+                print(bench.azure());
+            }
         } finally {
             bench.closeAll();
         }
@@ -221,8 +232,10 @@ public final class StorageBenchmark {
         return compare("abfs:// (Azurite)", store, Location.of("abfs://bench@" + AZURE_ACCOUNT + ".dfs.core.windows.net/ours.bin"), new Transfer() {
             @Override
             public void write(InputStream source) {
-                // The SDK's own streaming upload of a known length (it stages blocks in parallel).
-                direct.upload(source, size, true);
+                // The SDK's own streaming upload, with the block size and concurrency our store uses.
+                direct.uploadWithResponse(new BlobParallelUploadOptions(source)
+                        .setParallelTransferOptions(new ParallelTransferOptions().setBlockSizeLong((long) AZURE_BLOCK)
+                                .setMaxConcurrency(2).setMaxSingleUploadSizeLong((long) AZURE_BLOCK)), null, null);
             }
 
             @Override
@@ -319,11 +332,14 @@ public final class StorageBenchmark {
         return peak >> 20;
     }
 
-    private static void print(long size, List<Result> results) {
+    private static void printHeader(long size) {
         System.out.printf("Transfer of %d MiB, client JVM -Xmx%d MiB, %d cores%n%n", size >> 20,
                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
         System.out.println("| backend | operation | BlobStore MB/s | direct SDK MB/s | ratio | BlobStore peak heap MiB |");
         System.out.println("|---|---|---:|---:|---:|---:|");
+    }
+
+    private static void print(List<Result> results) {
         for (Result r : results) {
             System.out.printf("| %s | %s | %.0f | %.0f | %.2f | %d |%n", r.backend(), r.operation(), r.oursMbps(), r.directMbps(),
                     r.oursMbps() / r.directMbps(), r.oursPeakHeapMiB());

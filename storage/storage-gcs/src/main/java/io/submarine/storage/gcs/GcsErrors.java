@@ -1,5 +1,6 @@
 package io.submarine.storage.gcs;
 
+import com.google.api.client.http.HttpResponseException;
 import com.google.cloud.BaseServiceException;
 import io.submarine.storage.BlobAccessDeniedException;
 import io.submarine.storage.BlobExistsException;
@@ -18,10 +19,9 @@ final class GcsErrors {
         if (e instanceof BlobStoreException typed) {
             return typed;
         }
-        BaseServiceException service = find(e);
-        if (service != null) {
-            int code = service.getCode();
-            String reason = "GCS " + code + (service.getReason() == null ? "" : " " + service.getReason());
+        int code = statusCode(e);
+        if (code > 0) {
+            String reason = "GCS " + code;
             if (code == 404) {
                 return new BlobNotFoundException(location, reason, e);
             }
@@ -31,23 +31,40 @@ final class GcsErrors {
             if (code == 401 || code == 403) {
                 return new BlobAccessDeniedException(location, reason + ": check the service account and its roles", e);
             }
-            if (service.isRetryable() || code == 429 || code >= 500) {
+            if (code == 408 || code == 429 || code >= 500) {
                 return new BlobTransientException(location, reason, e);
             }
             return new BlobFatalException(location, reason, e);
         }
-        if (e instanceof IOException) {
+        if (String.valueOf(e.getMessage()).contains("does not support refreshing the access token")) {
+            // The server refused the token (401) and the credentials cannot get a new one.
+            return new BlobAccessDeniedException(location, "GCS refused the access token and it cannot be refreshed; check the credentials", e);
+        }
+        if (e instanceof IOException || find(e, IOException.class)) {
             return new BlobTransientException(location, "GCS unreachable: " + e.getClass().getSimpleName(), e);
         }
         return new BlobFatalException(location, "GCS client failed: " + e.getClass().getSimpleName(), e);
     }
 
-    private static BaseServiceException find(Throwable e) {
+    private static boolean find(Throwable e, Class<? extends Throwable> type) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof BaseServiceException service) {
-                return service;
+            if (type.isInstance(cause)) {
+                return true;
             }
         }
-        return null;
+        return false;
+    }
+
+    /** The HTTP status behind a failure: the client sometimes wraps it in a StorageException with code 0. */
+    private static int statusCode(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BaseServiceException service && service.getCode() > 0) {
+                return service.getCode();
+            }
+            if (cause instanceof HttpResponseException http) {
+                return http.getStatusCode();
+            }
+        }
+        return 0;
     }
 }
