@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes and reads 1 GiB through BlobStore and through each backend's own SDK (a plain file copy
 # for file://), against local servers, in one JVM run with the heap capped at 256 MiB.
-# Usage: bench/storage/run.sh [size-in-MiB [--only file,s3,hdfs,azure]]   (Azurite: npm install -g azurite@3.35.0, or set AZURITE_BLOB)
+# Usage: bench/storage/run.sh [size-in-MiB [--only file,s3,hdfs,azure] [--repeat N]]   (Azurite: npm install -g azurite@3.35.0, or set AZURITE_BLOB)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE_MIB="${1:-1024}"

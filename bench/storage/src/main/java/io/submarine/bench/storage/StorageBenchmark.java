@@ -24,8 +24,11 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,16 +68,20 @@ public final class StorageBenchmark {
         void write(InputStream source) throws Exception;
 
         InputStream read() throws Exception;
+
+        void delete() throws Exception;
     }
 
     record Result(String backend, String operation, double oursMbps, double directMbps, long oursPeakHeapMiB) {}
 
     private final long size;
+    private final int repeat;
     private final Path work;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    private StorageBenchmark(long size, Path work) {
+    private StorageBenchmark(long size, int repeat, Path work) {
         this.size = size;
+        this.repeat = repeat;
         this.work = work;
     }
 
@@ -85,9 +92,10 @@ public final class StorageBenchmark {
         }
         long size = Long.parseLong(options.getOrDefault("size-mib", "1024")) << 20;
         List<String> only = List.of(options.getOrDefault("only", "file,s3,hdfs,azure").split(","));
-        StorageBenchmark bench = new StorageBenchmark(size, Path.of(options.get("work")));
+        int repeat = Integer.parseInt(options.getOrDefault("repeat", "3"));
+        StorageBenchmark bench = new StorageBenchmark(size, repeat, Path.of(options.get("work")));
         try {
-            printHeader(size);
+            printHeader(size, repeat);
             if (only.contains("file")) {
                 print(bench.file());
             }
@@ -111,7 +119,7 @@ public final class StorageBenchmark {
         BlobStore store = new LocalBlobStoreProvider().create(StorageConfig.empty());
         Location ours = Location.of("file://" + dir.resolve("ours.bin"));
         Path direct = dir.resolve("direct.bin");
-        return compare("file://", store, ours, new Transfer() {
+        List<Result> results = new ArrayList<>(compare("file:// (baseline: plain copy)", store, ours, new Transfer() {
             @Override
             public void write(InputStream source) throws Exception {
                 Files.copy(source, direct);
@@ -121,7 +129,33 @@ public final class StorageBenchmark {
             public InputStream read() throws Exception {
                 return Files.newInputStream(direct);
             }
-        });
+
+            @Override
+            public void delete() throws Exception {
+                Files.deleteIfExists(direct);
+            }
+        }));
+        // Our store syncs to disk before it publishes; compare it with a copy that syncs too.
+        results.addAll(compare("file:// (baseline: copy + fsync)", store, ours, new Transfer() {
+            @Override
+            public void write(InputStream source) throws Exception {
+                try (FileChannel out = FileChannel.open(direct, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    source.transferTo(Channels.newOutputStream(out));
+                    out.force(true);
+                }
+            }
+
+            @Override
+            public InputStream read() throws Exception {
+                return Files.newInputStream(direct);
+            }
+
+            @Override
+            public void delete() throws Exception {
+                Files.deleteIfExists(direct);
+            }
+        }));
+        return results;
     }
 
     private List<Result> s3(Path jar) throws Exception {
@@ -170,6 +204,11 @@ public final class StorageBenchmark {
             public InputStream read() {
                 return client.getObject(b -> b.bucket("bench").key("direct.bin"));
             }
+
+            @Override
+            public void delete() {
+                client.deleteObject(b -> b.bucket("bench").key("direct.bin"));
+            }
         });
     }
 
@@ -207,6 +246,11 @@ public final class StorageBenchmark {
             public InputStream read() throws Exception {
                 return fs.open(direct);
             }
+
+            @Override
+            public void delete() throws Exception {
+                fs.delete(direct, false);
+            }
         });
     }
 
@@ -242,6 +286,11 @@ public final class StorageBenchmark {
             public InputStream read() {
                 return direct.openInputStream();
             }
+
+            @Override
+            public void delete() {
+                direct.deleteIfExists();
+            }
         });
     }
 
@@ -251,18 +300,41 @@ public final class StorageBenchmark {
         return store;
     }
 
+    /**
+     * Alternates the two ways {@code repeat} times for each operation and keeps the medians, so
+     * that a disk flush or a GC landing in one run doesn't decide the ratio.
+     */
     private List<Result> compare(String backend, BlobStore store, Location ours, Transfer direct) throws Exception {
-        double directWrite = timed(() -> direct.write(source()));
-        resetPeakHeap();
-        double oursWrite = timed(() -> store.write(ours, source(), WriteMode.CREATE_IF_ABSENT));
-        long writeHeap = peakHeapMiB();
-        double directRead = timed(() -> drain(direct.read()));
-        resetPeakHeap();
-        double oursRead = timed(() -> drain(store.open(ours)));
-        long readHeap = peakHeapMiB();
+        double[] directWrite = new double[repeat];
+        double[] oursWrite = new double[repeat];
+        long writeHeap = 0;
+        for (int i = 0; i < repeat; i++) {
+            direct.delete();
+            store.delete(ours);
+            directWrite[i] = timed(() -> direct.write(source()));
+            resetPeakHeap();
+            oursWrite[i] = timed(() -> store.write(ours, source(), WriteMode.CREATE_IF_ABSENT));
+            writeHeap = Math.max(writeHeap, peakHeapMiB());
+        }
+        double[] directRead = new double[repeat];
+        double[] oursRead = new double[repeat];
+        long readHeap = 0;
+        for (int i = 0; i < repeat; i++) {
+            directRead[i] = timed(() -> drain(direct.read()));
+            resetPeakHeap();
+            oursRead[i] = timed(() -> drain(store.open(ours)));
+            readHeap = Math.max(readHeap, peakHeapMiB());
+        }
+        direct.delete();
         store.delete(ours);
-        return List.of(new Result(backend, "write", oursWrite, directWrite, writeHeap),
-                new Result(backend, "read", oursRead, directRead, readHeap));
+        return List.of(new Result(backend, "write", median(oursWrite), median(directWrite), writeHeap),
+                new Result(backend, "read", median(oursRead), median(directRead), readHeap));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     @FunctionalInterface
@@ -270,8 +342,9 @@ public final class StorageBenchmark {
         void run() throws Exception;
     }
 
-    /** MB/s of moving {@code size} bytes. */
+    /** MB/s of moving {@code size} bytes, starting with no dirty pages left by the previous run. */
     private double timed(Work work) throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
         long start = System.nanoTime();
         work.run();
         return size / 1e6 / ((System.nanoTime() - start) / 1e9);
@@ -332,10 +405,10 @@ public final class StorageBenchmark {
         return peak >> 20;
     }
 
-    private static void printHeader(long size) {
-        System.out.printf("Transfer of %d MiB, client JVM -Xmx%d MiB, %d cores%n%n", size >> 20,
+    private static void printHeader(long size, int repeat) {
+        System.out.printf("Transfer of %d MiB, median of %d alternating runs, client JVM -Xmx%d MiB, %d cores%n%n", size >> 20, repeat,
                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
-        System.out.println("| backend | operation | BlobStore MB/s | direct SDK MB/s | ratio | BlobStore peak heap MiB |");
+        System.out.println("| backend | operation | BlobStore MB/s | direct MB/s | ratio | BlobStore peak heap used MiB (incl. garbage) |");
         System.out.println("|---|---|---:|---:|---:|---:|");
     }
 

@@ -1,5 +1,6 @@
 package io.submarine.storage.local;
 
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobAccessDeniedException;
 import io.submarine.storage.BoundedInputStream;
 import io.submarine.storage.BlobExistsException;
@@ -158,7 +159,7 @@ final class LocalBlobStore implements BlobStore, SupportsRename, SupportsAppend 
     public BlobIterator list(Location directory) throws IOException {
         Path root = toPath(directory.asDirectory());
         if (!Files.isDirectory(root)) {
-            return emptyIterator();
+            return AbstractBlobIterator.empty();
         }
         return new TreeIterator(directory, root);
     }
@@ -212,20 +213,6 @@ final class LocalBlobStore implements BlobStore, SupportsRename, SupportsAppend 
             return new BlobTransientException(location, "no space left on device", e);
         }
         return new BlobFatalException(location, reason + ": " + e.getMessage(), e);
-    }
-
-    private static BlobIterator emptyIterator() {
-        return new BlobIterator() {
-            @Override
-            public boolean hasNext() {
-                return false;
-            }
-
-            @Override
-            public BlobInfo next() {
-                throw new NoSuchElementException();
-            }
-        };
     }
 
     private final class StagedOutputStream extends BlobOutputStream {

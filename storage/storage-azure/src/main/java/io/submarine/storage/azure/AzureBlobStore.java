@@ -12,6 +12,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.specialized.AppendBlobClient;
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;
@@ -23,7 +24,6 @@ import io.submarine.storage.WriteMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -183,39 +183,27 @@ final class AzureBlobStore implements BlobStore, SupportsAppend {
         } catch (RuntimeException e) {
             throw AzureErrors.classify(dir, e);
         }
-        return new BlobIterator() {
-            private BlobInfo next;
-
+        return new AbstractBlobIterator() {
             @Override
-            public boolean hasNext() throws IOException {
+            protected BlobInfo computeNext() throws IOException {
                 try {
-                    while (next == null && items.hasNext()) {
+                    while (items.hasNext()) {
                         BlobItem item = items.next();
                         boolean folder = item.getMetadata() != null && "true".equals(item.getMetadata().get("hdi_isfolder"));
                         if (!folder && !Boolean.TRUE.equals(item.isPrefix())) {
-                            next = new BlobInfo(AzureLocation.sibling(dir, item.getName()), item.getProperties().getContentLength(),
+                            return new BlobInfo(AzureLocation.sibling(dir, item.getName()), item.getProperties().getContentLength(),
                                     item.getProperties().getLastModified().toInstant(), item.getProperties().getETag());
                         }
                     }
+                    return null;
                 } catch (BlobStorageException e) {
                     if (e.getStatusCode() == 404) {
-                        return false; // no container: nothing below
+                        return null; // no container: nothing below
                     }
                     throw AzureErrors.classify(dir, e);
                 } catch (RuntimeException e) {
                     throw AzureErrors.classify(dir, e);
                 }
-                return next != null;
-            }
-
-            @Override
-            public BlobInfo next() throws IOException {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                BlobInfo result = next;
-                next = null;
-                return result;
             }
         };
     }

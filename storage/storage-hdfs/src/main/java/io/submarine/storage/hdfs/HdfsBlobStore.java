@@ -1,5 +1,6 @@
 package io.submarine.storage.hdfs;
 
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;
@@ -20,7 +21,6 @@ import java.security.PrivilegedExceptionAction;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -268,36 +268,24 @@ final class HdfsBlobStore implements BlobStore, SupportsAppend, SupportsRename {
         }
         RemoteIterator<LocatedFileStatus> found = files;
         String rootPath = path(dir).toUri().getPath();
-        return new BlobIterator() {
-            private BlobInfo next;
-
+        return new AbstractBlobIterator() {
             @Override
-            public boolean hasNext() throws IOException {
+            protected BlobInfo computeNext() throws IOException {
                 try {
-                    while (next == null && found != null && found.hasNext()) {
+                    while (found != null && found.hasNext()) {
                         LocatedFileStatus status = found.next();
                         String name = status.getPath().getName();
                         String full = status.getPath().toUri().getPath();
                         if (status.isFile() && !StagingFiles.isStaging(name) && full.startsWith(rootPath + "/")) {
-                            next = info(dir.resolve(full.substring(rootPath.length() + 1)), status);
+                            return info(dir.resolve(full.substring(rootPath.length() + 1)), status);
                         }
                     }
+                    return null;
                 } catch (FileNotFoundException vanished) {
-                    return false;
+                    return null;
                 } catch (IOException e) {
                     throw HdfsErrors.classify(dir, e);
                 }
-                return next != null;
-            }
-
-            @Override
-            public BlobInfo next() throws IOException {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                BlobInfo result = next;
-                next = null;
-                return result;
             }
         };
     }
