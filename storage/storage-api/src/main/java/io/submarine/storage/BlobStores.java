@@ -4,7 +4,6 @@ import io.submarine.storage.retry.RetryPolicy;
 import io.submarine.storage.retry.RetryingBlobStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -130,12 +129,11 @@ public final class BlobStores implements BlobStore {
         for (BlobStore store : stores.values()) {
             try {
                 store.close();
-            } catch (IOException | UncheckedIOException e) {
-                IOException io = e instanceof IOException x ? x : ((UncheckedIOException) e).getCause();
+            } catch (IOException e) {
                 if (first == null) {
-                    first = io;
+                    first = e;
                 } else {
-                    first.addSuppressed(io);
+                    first.addSuppressed(e);
                 }
             }
         }
