@@ -9,7 +9,6 @@ import io.submarine.storage.WriteMode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -42,18 +41,14 @@ final class SelfTestCommand implements Callable<Integer> {
     long size = 32 << 20;
 
     @Override
-    public Integer call() {
-        try {
-            Location base = (root != null ? StorageOptions.location(root)
-                    : Location.of("file://" + Files.createTempDirectory("submarine-storage-selftest").toAbsolutePath()))
-                    .asDirectory().resolve("selftest-" + UUID.randomUUID() + "/");
-            try (BlobStores stores = options.stores()) {
-                run(stores, base);
-            }
-            return 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    public Integer call() throws IOException {
+        Location base = (root != null ? StorageOptions.location(root)
+                : Location.of("file://" + Files.createTempDirectory("submarine-storage-selftest").toAbsolutePath()))
+                .asDirectory().resolve("selftest-" + UUID.randomUUID() + "/");
+        try (BlobStores stores = options.stores()) {
+            run(stores, base);
         }
+        return 0;
     }
 
     private void run(BlobStores stores, Location base) throws IOException {

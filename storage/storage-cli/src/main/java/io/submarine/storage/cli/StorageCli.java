@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
 public final class StorageCli implements Callable<Integer> {
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         // No subcommand: the self-test on its embedded defaults, so the tool shows it works.
         return new SelfTestCommand().call();
     }
