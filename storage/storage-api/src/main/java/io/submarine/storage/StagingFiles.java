@@ -13,9 +13,13 @@ public final class StagingFiles {
 
     private StagingFiles() {}
 
-    /** A fresh staging name for an object called {@code fileName}. */
+    /** Room left for the object's own name within the usual 255-byte limit of a file name. */
+    private static final int KEPT_NAME_CHARS = 64;
+
+    /** A fresh staging name for an object called {@code fileName} (kept short enough for any file system). */
     public static String nameFor(String fileName) {
-        return PREFIX + UUID.randomUUID() + "-" + fileName;
+        String kept = fileName.length() <= KEPT_NAME_CHARS ? fileName : fileName.substring(0, KEPT_NAME_CHARS);
+        return PREFIX + UUID.randomUUID() + "-" + kept;
     }
 
     public static boolean isStaging(String fileName) {
