@@ -1,0 +1,198 @@
+package io.submarine.localizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.submarine.localizer.fetch.Fetched;
+import io.submarine.localizer.fetch.Fetcher;
+import io.submarine.localizer.spec.Source;
+import io.submarine.localizer.spec.SourceType;
+import io.submarine.storage.retry.RetryPolicy;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Localizes every source concurrently, each all-or-nothing with its own retries, then writes
+ * {@code .localized.json} under the code root. A source whose remote revision is what the
+ * previous run recorded for the same target is left alone.
+ */
+final class LocalizationRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalizationRun.class);
+    static final String RECORD_FILE = ".localized.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Sleeps between attempts; injected so tests of the retry loop don't wait. */
+    interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    private final Map<SourceType, Fetcher> fetchers;
+    private final RetryPolicy retryPolicy;
+    private final Duration timeout;
+    private final int parallelism;
+    private final Path codeRoot;
+    private final Sleeper sleeper;
+
+    LocalizationRun(Map<SourceType, Fetcher> fetchers, RetryPolicy retryPolicy, Duration timeout, int parallelism, Path codeRoot, Sleeper sleeper) {
+        this.fetchers = fetchers;
+        this.retryPolicy = retryPolicy;
+        this.timeout = timeout;
+        this.parallelism = parallelism;
+        this.codeRoot = codeRoot;
+        this.sleeper = sleeper;
+    }
+
+    List<LocalizedRecord> run(List<Source> sources) throws IOException {
+        List<LocalizedRecord> previous = readPrevious();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, sources.size())), runnable -> {
+            Thread thread = new Thread(runnable, "localize");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<LocalizedRecord>> running = new ArrayList<>();
+            for (Source source : sources) {
+                running.add(pool.submit(() -> localize(source, previous)));
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<LocalizedRecord> done = new ArrayList<>();
+            Exception failure = null;
+            for (int i = 0; i < running.size(); i++) {
+                try {
+                    done.add(running.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException e) {
+                    running.forEach(f -> f.cancel(true));
+                    throw new LocalizationTimeoutException("localization did not finish within " + timeout + " (--timeout); nothing partial was put in place");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                } catch (ExecutionException e) {
+                    Exception cause = e.getCause() instanceof Exception known ? known : new IOException(e.getCause());
+                    LOG.error("source '{}' failed: {}", sources.get(i).name(), cause.getMessage());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                }
+            }
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure != null) {
+                throw failure instanceof IOException io ? io : new IOException(failure);
+            }
+            writeRecords(done);
+            return done;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private LocalizedRecord localize(Source source, List<LocalizedRecord> previous) throws IOException, InterruptedException {
+        Fetcher fetcher = fetchers.get(source.type());
+        long start = System.nanoTime();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Optional<String> current = fetcher.currentRevision(source);
+                if (current.isPresent() && unchanged(source, current.get(), previous)) {
+                    LOG.info("source '{}' already holds {} at {}: nothing to do", source.name(), current.get(), source.target());
+                    return record(source, new Fetched(current.get(), 0, 0), start, true);
+                }
+                Path staging = Staging.begin(source.target());
+                try {
+                    Fetched fetched = fetcher.fetch(source, staging);
+                    Staging.publish(staging, source.target());
+                    LocalizedRecord record = record(source, fetched, start, false);
+                    LOG.info("source '{}' ({}) put in place at {}: {} files, {} bytes, {} in {}s", source.name(), source.type(),
+                            source.target(), fetched.files(), fetched.bytes(), fetched.revision(), String.format("%.1f", record.seconds()));
+                    return record;
+                } finally {
+                    Staging.discard(staging);
+                }
+            } catch (IOException e) {
+                if (!Failures.retryable(e)) {
+                    throw e;
+                }
+                if (attempt >= retryPolicy.maxAttempts()) {
+                    throw new SourceUnreachableException(source, attempt, e);
+                }
+                Duration wait = retryPolicy.backoff(attempt, RandomGenerator.getDefault());
+                LOG.warn("source '{}' attempt {} of {} failed ({}); retrying in {} ms", source.name(), attempt, retryPolicy.maxAttempts(),
+                        SourceUnreachableException.describe(e), wait.toMillis());
+                sleeper.sleep(wait);
+            }
+        }
+    }
+
+    private static boolean unchanged(Source source, String revision, List<LocalizedRecord> previous) {
+        return Files.isDirectory(source.target()) && previous.stream().anyMatch(r -> r.name().equals(source.name())
+                && r.target().equals(source.target().toString()) && r.url().equals(source.redactedUrl()) && r.revision().equals(revision));
+    }
+
+    private static LocalizedRecord record(Source source, Fetched fetched, long start, boolean unchanged) {
+        return new LocalizedRecord(source.name(), source.type().toString(), source.redactedUrl(), source.target().toString(),
+                fetched.revision(), fetched.files(), fetched.bytes(), (System.nanoTime() - start) / 1e9, unchanged);
+    }
+
+    private List<LocalizedRecord> readPrevious() {
+        Path file = codeRoot.resolve(RECORD_FILE);
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        try {
+            JsonNode sources = JSON.readTree(file.toFile()).path("sources");
+            List<LocalizedRecord> records = new ArrayList<>();
+            for (JsonNode node : sources) {
+                records.add(JSON.treeToValue(node, LocalizedRecord.class));
+            }
+            return records;
+        } catch (IOException e) {
+            LOG.warn("ignoring unreadable {}: {}", file, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private void writeRecords(List<LocalizedRecord> records) throws IOException {
+        Files.createDirectories(codeRoot);
+        Path aside = Files.createTempFile(codeRoot, ".localized-", ".json");
+        JSON.writeValue(aside.toFile(), Map.of("sources", records));
+        Files.move(aside, codeRoot.resolve(RECORD_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A source still failed transiently after every attempt. */
+    static final class SourceUnreachableException extends IOException {
+        SourceUnreachableException(Source source, int attempts, IOException last) {
+            super("source '" + source.name() + "' (" + source.redactedUrl() + ") failed " + attempts + " attempts; the last: " + describe(last), last);
+        }
+
+        static String describe(IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    /** Localization ran out of its --timeout. */
+    static final class LocalizationTimeoutException extends IOException {
+        LocalizationTimeoutException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.submarine.localizer;
+
+import io.submarine.localizer.archive.ArchiveLimits;
+import io.submarine.localizer.fetch.ArchiveFetcher;
+import io.submarine.localizer.fetch.FileFetcher;
+import io.submarine.localizer.fetch.GitFetcher;
+import io.submarine.localizer.fetch.ModelFetcher;
+import io.submarine.localizer.spec.Credentials;
+import io.submarine.localizer.spec.Source;
+import io.submarine.localizer.spec.SourceType;
+import io.submarine.localizer.spec.SpecException;
+import io.submarine.localizer.spec.SpecFile;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
+import io.submarine.storage.retry.RetryPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The flags of the localizer; each also has an environment variable (see --help). */
+@Command(name = "localizer", mixinStandardHelpOptions = true, version = "localizer 0.1.0", sortOptions = false,
+        description = {
+            "Puts code and models in place before the task starts: git repositories, archives and single files under "
+                    + "--code-root, model versions under --models-root. Each source is all-or-nothing: staged beside its target "
+                    + "and renamed into place. Sources come from --spec-file (YAML or JSON) or, for one source, from --url and friends.",
+            ""})
+final class LocalizerCommand implements Callable<Integer> {
+
+    @Option(names = "--spec-file", paramLabel = "FILE", description = "YAML or JSON: sources: [{name, type, url, ...}] or the experiment form code: {sync_mode, url}.")
+    Path specFile;
+
+    @Option(names = "--name", description = "Name of the single source (default: from the URL).")
+    String name;
+
+    @Option(names = "--type", defaultValue = "git", description = "git, archive, model or file (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = "--url", description = "Where the single source is: a git URL or a storage URI (s3://, gs://, abfss://, hdfs://, file://, http(s)://, sftp://).")
+    String url;
+
+    @Option(names = "--target", description = "Where to put it (default: <code-root>/<name>, <models-root>/<name> for models).")
+    Path target;
+
+    @Option(names = "--ref", description = "git: branch, tag or full commit SHA (default: the remote's HEAD).")
+    String ref;
+
+    @Option(names = "--depth", defaultValue = "1", description = "git: commits of history; 0 for all (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--submodules", defaultValue = "off", description = "git: off, shallow or recursive (default: ${DEFAULT-VALUE}).")
+    String submodules;
+
+    @Option(names = "--subpath", description = "git: keep only this directory of the repository.")
+    String subpath;
+
+    @Option(names = "--sha256", description = "archive, file: expected SHA-256 of the download, checked before anything is put in place.")
+    String sha256;
+
+    @Option(names = "--strip-components", defaultValue = "0", description = "archive: leading path segments to drop, as in GNU tar.")
+    int stripComponents;
+
+    @Option(names = "--allow-uncommitted", description = "model: accept a version without _MANIFEST.json (copies the prefix as is).")
+    boolean allowUncommitted;
+
+    @Option(names = "--username-file", description = "git: file with the user name.")
+    Path usernameFile;
+
+    @Option(names = "--password-file", description = "git: file with the password.")
+    Path passwordFile;
+
+    @Option(names = "--token-file", description = "git over https: file with an access token.")
+    Path tokenFile;
+
+    @Option(names = "--ssh-key-file", description = "git over ssh: private key file.")
+    Path sshKeyFile;
+
+    @Option(names = "--known-hosts-file", description = "git over ssh: known_hosts file (default: ~/.ssh/known_hosts).")
+    Path knownHostsFile;
+
+    @Option(names = "--insecure-skip-host-key-check", description = "git over ssh: accept any host key. Only for tests and trusted networks.")
+    boolean insecureSkipHostKeyCheck;
+
+    @Option(names = "--code-root", defaultValue = "/code", description = "Default parent of code targets, and where .localized.json goes (default: ${DEFAULT-VALUE}).")
+    Path codeRoot;
+
+    @Option(names = "--models-root", defaultValue = "/models", description = "Default parent of model targets (default: ${DEFAULT-VALUE}).")
+    Path modelsRoot;
+
+    @Option(names = "--parallelism", defaultValue = "4", description = "Sources, and files of a model, fetched at once (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per source on transient failures, with exponential backoff and jitter (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--max-bytes", defaultValue = "68719476736", description = "archive: most bytes it may unpack to (default: 64 GiB).")
+    long maxBytes;
+
+    @Option(names = "--max-entries", defaultValue = "1000000", description = "archive: most entries (default: ${DEFAULT-VALUE}).")
+    long maxEntries;
+
+    @Option(names = "--max-path-length", defaultValue = "4096", description = "archive: longest entry name (default: ${DEFAULT-VALUE}).")
+    int maxPathLength;
+
+    @Option(names = "--max-depth", defaultValue = "128", description = "archive: deepest directory nesting (default: ${DEFAULT-VALUE}).")
+    int maxDepth;
+
+    @Option(names = "--max-ratio", defaultValue = "1000", description = "archive: most it may expand over its compressed size (default: ${DEFAULT-VALUE}).")
+    double maxRatio;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting, e.g. s3.endpoint=http://minio:9000 (also SUBMARINE_STORAGE_<BACKEND>_<NAME>).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        List<Source> sources = sources();
+        ArchiveLimits limits = new ArchiveLimits(maxBytes, maxEntries, maxPathLength, maxDepth, maxRatio);
+        if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero()) {
+            throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive");
+        }
+        try (BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings))) {
+            LocalizationRun run = new LocalizationRun(Map.of(
+                    SourceType.GIT, new GitFetcher(),
+                    SourceType.ARCHIVE, new ArchiveFetcher(storage, limits),
+                    SourceType.FILE, new FileFetcher(storage),
+                    SourceType.MODEL, new ModelFetcher(storage, parallelism)),
+                    new RetryPolicy(maxAttempts, Duration.ofMillis(500), Duration.ofSeconds(30)), timeout, parallelism, codeRoot,
+                    d -> Thread.sleep(d.toMillis()));
+            run.run(sources);
+        }
+        return 0;
+    }
+
+    private List<Source> sources() {
+        SpecFile spec = new SpecFile(codeRoot, modelsRoot);
+        if (specFile != null) {
+            if (url != null) {
+                throw new SpecException("give either --spec-file or --url, not both");
+            }
+            return spec.read(specFile);
+        }
+        if (url == null) {
+            throw new SpecException("nothing to localize: give --url (with --type) or --spec-file");
+        }
+        SourceType sourceType = SourceType.parse(type);
+        String sourceName = name != null ? name : SpecFile.repoName(url);
+        return List.of(new Source(sourceName, sourceType, url, target != null ? target.toAbsolutePath() : spec.defaultTarget(sourceType, sourceName),
+                ref, depth, Source.Submodules.parse(submodules), subpath, sha256, stripComponents, allowUncommitted,
+                new Credentials(usernameFile, passwordFile, tokenFile, sshKeyFile, knownHostsFile, insecureSkipHostKeyCheck)));
+    }
+}

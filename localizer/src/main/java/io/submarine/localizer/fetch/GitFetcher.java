@@ -1,0 +1,263 @@
+package io.submarine.localizer.fetch;
+
+import io.submarine.localizer.spec.Credentials;
+import io.submarine.localizer.spec.Source;
+import io.submarine.localizer.spec.SpecException;
+import io.submarine.storage.Location;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.CloneCommand;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.TransportCommand;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.InvalidRemoteException;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A git repository through JGit, over https (token or user and password from files), ssh (JGit's
+ * Apache MINA sshd transport: a key file, known hosts checked unless explicitly skipped),
+ * git:// and file://. Credentials travel through JGit's providers, never in the URL, so they
+ * can't end up in {@code .git/config}, a log or the termination message.
+ */
+public final class GitFetcher implements Fetcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GitFetcher.class);
+    private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}");
+    private static final String DEFAULT_TOKEN_USER = "x-access-token";
+
+    /** A ref resolved on the remote: the name to clone and the commit it points to. */
+    record Resolved(String refName, String commit) {}
+
+    @Override
+    public Optional<String> currentRevision(Source source) throws IOException {
+        return Optional.of(resolve(source).commit());
+    }
+
+    @Override
+    public Fetched fetch(Source source, Path staging) throws IOException {
+        Resolved resolved = resolve(source);
+        Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
+        CloneCommand clone = configure(Git.cloneRepository(), source)
+                .setURI(cleanUrl(source.url()))
+                .setDirectory(checkout.toFile())
+                .setCloneSubmodules(source.submodules() != Source.Submodules.OFF);
+        boolean bySha = resolved.refName() == null;
+        if (!bySha) {
+            clone.setBranch(resolved.refName());
+            if (source.depth() > 0) {
+                clone.setDepth(source.depth());
+            }
+        }
+        // A bare commit can't be asked for by name on most servers: clone all history, then reset to it.
+        try (Git git = clone.call()) {
+            if (bySha) {
+                git.reset().setMode(ResetCommand.ResetType.HARD).setRef(resolved.commit()).call();
+            }
+            ObjectId head = git.getRepository().resolve("HEAD");
+            if (head == null || !head.getName().equals(resolved.commit())) {
+                throw new InvalidContentException("checked out " + (head == null ? "nothing" : head.getName())
+                        + " but " + source.redactedUrl() + " " + describe(source) + " is " + resolved.commit());
+            }
+        } catch (GitAPIException e) {
+            throw classify(source, e);
+        }
+        if (source.subpath() != null) {
+            keepOnly(checkout, source.subpath(), staging, source);
+        }
+        long[] counted = count(staging);
+        return new Fetched(resolved.commit(), counted[0], counted[1]);
+    }
+
+    /** Asks the remote which commit {@code ref} names now (ls-remote), without cloning. */
+    Resolved resolve(Source source) throws IOException {
+        String ref = source.ref();
+        if (ref != null && FULL_SHA.matcher(ref).matches()) {
+            return new Resolved(null, ref);
+        }
+        Collection<Ref> refs;
+        try {
+            refs = configure(Git.lsRemoteRepository(), source).setRemote(cleanUrl(source.url())).setHeads(false).setTags(false).call();
+        } catch (GitAPIException e) {
+            throw classify(source, e);
+        }
+        List<String> candidates = ref == null ? List.of("HEAD") : List.of("refs/heads/" + ref, "refs/tags/" + ref, ref);
+        for (String candidate : candidates) {
+            for (Ref remote : refs) {
+                if (remote.getName().equals(candidate)) {
+                    ObjectId commit = remote.getPeeledObjectId() != null ? remote.getPeeledObjectId() : remote.getObjectId();
+                    String name = candidate.equals("HEAD") && remote.isSymbolic() ? remote.getTarget().getName() : candidate;
+                    return new Resolved(name.equals("HEAD") ? null : name, commit.getName());
+                }
+            }
+        }
+        throw new SpecException("source '" + source.name() + "': " + source.redactedUrl() + " has no branch or tag named '" + ref + "'");
+    }
+
+    private static String describe(Source source) {
+        return source.ref() == null ? "HEAD" : source.ref();
+    }
+
+    private <C extends TransportCommand<C, ?>> C configure(C command, Source source) throws IOException {
+        Credentials credentials = source.credentials();
+        CredentialsProvider provider = credentialsFor(source.url(), credentials);
+        if (provider != null) {
+            command.setCredentialsProvider(provider);
+        }
+        if (isSsh(source.url())) {
+            SshdSessionFactory ssh = sshFactory(credentials);
+            command.setTransportConfigCallback(transport -> {
+                if (transport instanceof SshTransport sshTransport) {
+                    sshTransport.setSshSessionFactory(ssh);
+                }
+            });
+        }
+        return command;
+    }
+
+    private static CredentialsProvider credentialsFor(String url, Credentials credentials) throws IOException {
+        if (credentials.tokenFile() != null) {
+            String user = credentials.usernameFile() != null ? read(credentials.usernameFile()) : DEFAULT_TOKEN_USER;
+            return new UsernamePasswordCredentialsProvider(user, read(credentials.tokenFile()));
+        }
+        if (credentials.passwordFile() != null) {
+            return new UsernamePasswordCredentialsProvider(read(credentials.usernameFile()), read(credentials.passwordFile()));
+        }
+        String userInfo = userInfo(url);
+        if (userInfo != null && userInfo.contains(":")) {
+            int colon = userInfo.indexOf(':');
+            return new UsernamePasswordCredentialsProvider(userInfo.substring(0, colon), userInfo.substring(colon + 1));
+        }
+        return null;
+    }
+
+    private static SshdSessionFactory sshFactory(Credentials credentials) {
+        File home = new File(System.getProperty("user.home"));
+        SshdSessionFactoryBuilder builder = new SshdSessionFactoryBuilder()
+                .setHomeDirectory(home)
+                .setSshDirectory(new File(home, ".ssh"));
+        if (credentials.sshKeyFile() != null) {
+            builder.setDefaultIdentities(dir -> List.of(credentials.sshKeyFile()));
+        }
+        if (credentials.knownHostsFile() != null) {
+            builder.setDefaultKnownHostsFiles(dir -> List.of(credentials.knownHostsFile()));
+        }
+        if (credentials.insecureSkipHostKeyCheck()) {
+            LOG.warn("host key checking is off for this ssh source, as configured: the server is not authenticated");
+            builder.setServerKeyDatabase((home2, ssh) -> new ServerKeyDatabase() {
+                @Override
+                public List<java.security.PublicKey> lookup(String connectAddress, java.net.InetSocketAddress remoteAddress, Configuration config) {
+                    return List.of();
+                }
+
+                @Override
+                public boolean accept(String connectAddress, java.net.InetSocketAddress remoteAddress, java.security.PublicKey serverKey,
+                        Configuration config, CredentialsProvider provider) {
+                    return true;
+                }
+            });
+        }
+        return builder.build(null);
+    }
+
+    private static boolean isSsh(String url) {
+        return url.startsWith("ssh://") || url.matches("^[\\w.-]+@[\\w.-]+:.*");
+    }
+
+    private static String userInfo(String url) {
+        try {
+            return URI.create(url).getRawUserInfo();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The URL without a password, which JGit would otherwise keep in .git/config. */
+    static String cleanUrl(String url) {
+        String userInfo = userInfo(url);
+        if (userInfo == null || !userInfo.contains(":") || !url.contains("://")) {
+            return url;
+        }
+        return url.replaceFirst(Pattern.quote(userInfo) + "@", userInfo.substring(0, userInfo.indexOf(':')) + "@");
+    }
+
+    private static String read(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new SpecException("credential file " + file + " cannot be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private IOException classify(Source source, GitAPIException e) {
+        String message = Location.redact(String.valueOf(e.getMessage()));
+        if (e instanceof InvalidRemoteException) {
+            return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + " is not a git repository: " + message, e);
+        }
+        String lower = message.toLowerCase(java.util.Locale.ROOT);
+        if (e instanceof TransportException && (lower.contains("not authorized") || lower.contains("auth fail") || lower.contains("authentication")
+                || lower.contains("no more authentication methods") || lower.contains("server key") || lower.contains("host key")
+                || lower.contains("401") || lower.contains("403"))) {
+            return new GitAuthException("source '" + source.name() + "': " + source.redactedUrl() + " refused: " + message, e);
+        }
+        if (e instanceof TransportException) {
+            return new IOException("source '" + source.name() + "': " + source.redactedUrl() + ": " + message, e);
+        }
+        // Not the network: the same request would fail the same way.
+        return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + ": " + message, e);
+    }
+
+    private static void keepOnly(Path checkout, String subpath, Path staging, Source source) throws IOException {
+        Path kept = checkout.resolve(subpath).normalize();
+        if (!kept.startsWith(checkout) || !Files.isDirectory(kept, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new SpecException("source '" + source.name() + "': subpath " + subpath + " is not a directory in the repository");
+        }
+        try (Stream<Path> children = Files.list(kept)) {
+            for (Path child : children.toList()) {
+                Files.move(child, staging.resolve(child.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        deleteTree(checkout);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Files and bytes in the tree, leaving out git's own directory. */
+    private static long[] count(Path root) throws IOException {
+        long[] counted = new long[2];
+        try (Stream<Path> all = Files.walk(root)) {
+            all.filter(p -> !root.relativize(p).startsWith(".git") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .forEach(p -> {
+                        counted[0]++;
+                        counted[1] += p.toFile().length();
+                    });
+        }
+        return counted;
+    }
+}

@@ -1,0 +1,174 @@
+package io.submarine.localizer.fetch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.localizer.spec.Source;
+import io.submarine.storage.BlobInfo;
+import io.submarine.storage.BlobIterator;
+import io.submarine.storage.BlobNotFoundException;
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.Location;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+
+/**
+ * A model version written by artifact-sync: {@code _MANIFEST.json} (written last, so its presence
+ * means the version is complete) lists every file with size and sha256; files are fetched in
+ * parallel and each is verified. A version without a manifest is refused unless the source
+ * allows uncommitted versions, which copies whatever is under the prefix.
+ */
+public final class ModelFetcher implements Fetcher {
+
+    static final String MANIFEST = "_MANIFEST.json";
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One file of the manifest. */
+    record ManifestFile(String path, long size, String sha256) {}
+
+    private final BlobStore storage;
+    private final int parallelism;
+
+    public ModelFetcher(BlobStore storage, int parallelism) {
+        this.storage = storage;
+        this.parallelism = parallelism;
+    }
+
+    @Override
+    public Fetched fetch(Source source, Path staging) throws IOException {
+        Location version = Location.of(source.url()).asDirectory();
+        byte[] manifest;
+        try (InputStream in = storage.open(version.resolve(MANIFEST))) {
+            manifest = in.readNBytes(64 << 20);
+        } catch (BlobNotFoundException e) {
+            if (!source.allowUncommitted()) {
+                throw new InvalidContentException("model version " + version + " has no " + MANIFEST
+                        + ": it is not committed yet (artifact-sync writes the manifest last); wait for it, or allow uncommitted versions");
+            }
+            return copyPrefix(version, staging);
+        }
+        List<ManifestFile> files = parse(manifest, version);
+        List<Long> sizes = fetchAll(version, files, staging);
+        return new Fetched("manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest)), files.size(),
+                sizes.stream().mapToLong(Long::longValue).sum());
+    }
+
+    static List<ManifestFile> parse(byte[] manifest, Location version) throws InvalidContentException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(manifest);
+        } catch (IOException e) {
+            throw new InvalidContentException("the manifest of " + version + " is not JSON", e);
+        }
+        if (root.path("format").asInt(-1) != 1 || !root.path("files").isArray()) {
+            throw new InvalidContentException("the manifest of " + version + " is not format 1 with a 'files' list");
+        }
+        List<ManifestFile> files = new ArrayList<>();
+        for (JsonNode file : root.get("files")) {
+            String path = file.path("path").asText("");
+            String sha256 = file.path("sha256").asText("");
+            long size = file.path("size").asLong(-1);
+            if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || List.of(path.split("/")).contains("..")
+                    || path.equals(MANIFEST) || size < 0 || !SHA256.matcher(sha256).matches()) {
+                throw new InvalidContentException("the manifest of " + version + " has an invalid file entry: " + file);
+            }
+            files.add(new ManifestFile(path, size, sha256));
+        }
+        return files;
+    }
+
+    private List<Long> fetchAll(Location version, List<ManifestFile> files, Path staging) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, files.size())), runnable -> {
+            Thread thread = new Thread(runnable, "model-fetch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Long>> results = new ArrayList<>();
+            for (ManifestFile file : files) {
+                results.add(pool.submit(() -> fetchOne(version, file, staging)));
+            }
+            List<Long> sizes = new ArrayList<>();
+            for (Future<Long> result : results) {
+                sizes.add(await(result));
+            }
+            return sizes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private long fetchOne(Location version, ManifestFile file, Path staging) throws IOException {
+        Location location = version.resolve(file.path());
+        Path local = staging.resolve(file.path());
+        Files.createDirectories(local.getParent());
+        try (InputStream raw = storage.open(location); Digests in = new Digests(raw, location.toString())) {
+            long bytes = Files.copy(in, local);
+            String sha256 = in.finish();
+            if (bytes != file.size() || !sha256.equals(file.sha256())) {
+                throw new ChecksumMismatchException(location + " (" + bytes + " bytes)", file.sha256() + " (" + file.size() + " bytes)", sha256);
+            }
+            return bytes;
+        }
+    }
+
+    private Fetched copyPrefix(Location version, Path staging) throws IOException {
+        long files = 0;
+        long bytes = 0;
+        BlobIterator listing = storage.list(version);
+        while (listing.hasNext()) {
+            BlobInfo info = listing.next();
+            String relative = info.location().path().substring(version.path().length());
+            Path local = staging.resolve(relative).normalize();
+            if (!local.startsWith(staging)) {
+                throw new InvalidContentException("object " + info.location() + " would land outside the target");
+            }
+            Files.createDirectories(local.getParent());
+            try (InputStream in = storage.open(info.location())) {
+                bytes += Files.copy(in, local);
+            }
+            files++;
+        }
+        if (files == 0) {
+            throw new BlobNotFoundException(version, "no model version here (no objects under the prefix)");
+        }
+        return new Fetched("uncommitted", files, bytes);
+    }
+
+    private static long await(Future<Long> result) throws IOException {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while fetching a model");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof UncheckedIOException unchecked) {
+                throw unchecked.getCause();
+            }
+            throw new IOException("model fetch failed", e.getCause());
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.submarine.localizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.submarine.sidecar.lifecycle.ExitCode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The localizer end to end through its entry point, with real files, an HTTP server and git repositories. */
+class LocalizerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path work;
+
+    private Path code;
+    private Path models;
+
+    @BeforeEach
+    void roots() {
+        code = work.resolve("code");
+        models = work.resolve("models");
+    }
+
+    private int localize(String... args) {
+        List<String> all = new ArrayList<>(List.of("--code-root", code.toString(), "--models-root", models.toString()));
+        all.addAll(List.of(args));
+        return Localizer.run(all.toArray(String[]::new));
+    }
+
+    private static byte[] tarGz(Map<String, String> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
+                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+                entry.setSize(content.length);
+                entry.setMode(file.getKey().endsWith(".sh") ? 0100755 : 0100644);
+                tar.putArchiveEntry(entry);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private List<String> hiddenLeftovers(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(parent)) {
+            return list.map(p -> p.getFileName().toString()).filter(n -> n.contains(".staging-") || n.contains(".old-")).toList();
+        }
+    }
+
+    @Test
+    void archiveWithItsDigestIsPutInPlaceAndRecorded() throws Exception {
+        byte[] archive = tarGz(Map.of("project/train.py", "print(1)\n", "project/bin/run.sh", "#!/bin/sh\n"));
+        Path file = Files.write(work.resolve("project.tar.gz"), archive);
+        assertThat(localize("--type", "archive", "--url", "file://" + file, "--sha256", sha256(archive), "--strip-components", "1")).isZero();
+
+        Path target = code.resolve("project");
+        assertThat(Files.readString(target.resolve("train.py"))).isEqualTo("print(1)\n");
+        assertThat(Files.getPosixFilePermissions(target.resolve("bin/run.sh"))).contains(PosixFilePermission.OWNER_EXECUTE);
+        JsonNode record = JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0);
+        assertThat(record.path("name").asText()).isEqualTo("project");
+        assertThat(record.path("revision").asText()).isEqualTo("sha256:" + sha256(archive));
+        assertThat(record.path("files").asLong()).isEqualTo(2);
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
+    void aChecksumMismatchPutsNothingInPlace() throws Exception {
+        Path file = Files.write(work.resolve("data.tar.gz"), tarGz(Map.of("a.txt", "a")));
+        assertThat(localize("--type", "archive", "--url", "file://" + file, "--sha256", "0".repeat(64))).isEqualTo(ExitCode.CHECKSUM.code());
+        assertThat(code.resolve("data")).doesNotExist();
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
+    void aHostileArchiveIsRefusedWithNothingWritten() throws Exception {
+        Path hostile = work.resolve("zip-slip.tar");
+        try (InputStream in = getClass().getResourceAsStream("/testdata/archives/snyk_zip-slip/zip-slip.tar")) {
+            Files.copy(in, hostile);
+        }
+        assertThat(localize("--type", "archive", "--name", "slip", "--url", "file://" + hostile)).isEqualTo(ExitCode.INVALID_CONTENT.code());
+        assertThat(code.resolve("slip")).doesNotExist();
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
+    void aServerDyingMidTransferIsRetriedThenFailsCleanly() throws Exception {
+        byte[] archive = tarGz(Map.of("weights.bin", "w".repeat(200_000), "config.json", "{}"));
+        AtomicInteger requests = new AtomicInteger();
+        AtomicInteger failFirst = new AtomicInteger(2);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/data.tar.gz", exchange -> {
+            requests.incrementAndGet();
+            try (exchange) {
+                if (exchange.getRequestMethod().equals("HEAD")) {
+                    exchange.getResponseHeaders().set("Content-Length", Integer.toString(archive.length));
+                    exchange.sendResponseHeaders(200, -1);
+                    return;
+                }
+                exchange.sendResponseHeaders(200, archive.length);
+                OutputStream out = exchange.getResponseBody();
+                if (failFirst.getAndDecrement() > 0) {
+                    out.write(archive, 0, archive.length / 3);
+                    out.flush();
+                    exchange.getHttpContext().getServer(); // the connection is dropped here, mid-body
+                    throw new IOException("server dies mid-transfer");
+                }
+                out.write(archive);
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/data.tar.gz";
+            assertThat(localize("--type", "archive", "--name", "data", "--url", url, "--max-attempts", "3")).isZero();
+            assertThat(code.resolve("data/weights.bin")).hasSize(200_000);
+
+            failFirst.set(100);
+            assertThat(localize("--type", "archive", "--name", "other", "--url", url, "--max-attempts", "2"))
+                    .isEqualTo(ExitCode.UNREACHABLE.code());
+            assertThat(code.resolve("other")).doesNotExist();
+            assertThat(hiddenLeftovers(code)).isEmpty();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** Writes a model version as artifact-sync does: files, then _MANIFEST.json last. */
+    private Path publishModel(Path versionDir, boolean withManifest) throws Exception {
+        Path source = Path.of(getClass().getResource("/testdata/models/tf_savedmodel_half_plus_two_2_versions/00000123").toURI());
+        List<Map<String, Object>> files = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(source)) {
+            for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+                String relative = source.relativize(file).toString();
+                byte[] bytes = Files.readAllBytes(file);
+                Files.createDirectories(versionDir.resolve(relative).getParent());
+                Files.write(versionDir.resolve(relative), bytes);
+                files.add(Map.of("path", relative, "size", bytes.length, "sha256", sha256(bytes)));
+            }
+        }
+        if (withManifest) {
+            JSON.writeValue(versionDir.resolve("_MANIFEST.json").toFile(),
+                    Map.of("format", 1, "model", "half_plus_two", "version", "123", "created", "2026-11-28T00:00:00Z", "files", files));
+        }
+        return versionDir;
+    }
+
+    @Test
+    void aCommittedModelVersionIsFetchedAndVerified() throws Exception {
+        Path version = publishModel(work.resolve("store/models/half_plus_two/123"), true);
+        assertThat(localize("--type", "model", "--name", "half_plus_two", "--url", "file://" + version)).isZero();
+        Path target = models.resolve("half_plus_two");
+        assertThat(target.resolve("saved_model.pb")).hasSameBinaryContentAs(version.resolve("saved_model.pb"));
+        assertThat(target.resolve("variables/variables.index")).exists();
+        assertThat(target.resolve("assets/foo.txt")).exists();
+        assertThat(target.resolve("_MANIFEST.json")).doesNotExist();
+
+        Files.writeString(version.resolve("assets/foo.txt"), "tampered");
+        assertThat(localize("--type", "model", "--name", "tampered", "--url", "file://" + version)).isEqualTo(ExitCode.CHECKSUM.code());
+        assertThat(models.resolve("tampered")).doesNotExist();
+    }
+
+    @Test
+    void anUncommittedModelVersionIsRefusedUnlessAllowed() throws Exception {
+        Path version = publishModel(work.resolve("store/models/half_plus_two/124"), false);
+        assertThat(localize("--type", "model", "--name", "m", "--url", "file://" + version)).isEqualTo(ExitCode.INVALID_CONTENT.code());
+        assertThat(models.resolve("m")).doesNotExist();
+        assertThat(localize("--type", "model", "--name", "m", "--url", "file://" + version, "--allow-uncommitted")).isZero();
+        assertThat(models.resolve("m/saved_model.pb")).exists();
+    }
+
+    @Test
+    void gitRefsDepthAndSubpathOverFileUrls() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/trainer"));
+        String head = TestRepos.git(repo, "rev-parse", "HEAD");
+        String first = TestRepos.git(repo, "rev-parse", "v1^{commit}");
+        String url = "file://" + repo;
+
+        assertThat(localize("--url", url)).isZero();
+        Path trainer = code.resolve("trainer");
+        assertThat(Files.readString(trainer.resolve("README.md"))).isEqualTo("second\n");
+        assertThat(Files.getPosixFilePermissions(trainer.resolve("run.sh"))).contains(PosixFilePermission.OWNER_EXECUTE);
+        assertThat(revisionOf("trainer")).isEqualTo(head);
+        assertThat(TestRepos.git(trainer, "rev-list", "--count", "HEAD")).as("depth 1").isEqualTo("1");
+
+        assertThat(localize("--url", url, "--name", "tagged", "--ref", "v1")).isZero();
+        assertThat(Files.readString(code.resolve("tagged/README.md"))).isEqualTo("first\n");
+        assertThat(revisionOf("tagged")).isEqualTo(first);
+
+        assertThat(localize("--url", url, "--name", "pinned", "--ref", first, "--depth", "0")).isZero();
+        assertThat(Files.readString(code.resolve("pinned/README.md"))).isEqualTo("first\n");
+
+        assertThat(localize("--url", url, "--name", "pkg", "--subpath", "src/pkg")).isZero();
+        assertThat(Files.readString(code.resolve("pkg/train.py"))).isEqualTo("print('train v2')\n");
+        assertThat(code.resolve("pkg/README.md")).doesNotExist();
+
+        assertThat(localize("--url", url, "--name", "nope", "--ref", "no-such-branch")).isEqualTo(ExitCode.CONFIG.code());
+    }
+
+    @Test
+    void aTargetThatHoldsTheCommitIsLeftAlone() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/trainer"));
+        assertThat(localize("--url", "file://" + repo)).isZero();
+        Path marker = Files.writeString(code.resolve("trainer/untracked-by-user.txt"), "kept");
+        assertThat(localize("--url", "file://" + repo)).isZero();
+        assertThat(marker).as("the second run did nothing").exists();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("unchanged").asBoolean()).isTrue();
+
+        Files.writeString(repo.resolve("README.md"), "third\n");
+        TestRepos.git(repo, "commit", "-q", "-am", "third");
+        assertThat(localize("--url", "file://" + repo)).isZero();
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("third\n");
+        assertThat(marker).as("a new commit replaces the tree whole").doesNotExist();
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
+    void aSpecFileLocalizesSeveralSourcesAndTheExperimentForm() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/trainer"));
+        byte[] archive = tarGz(Map.of("data.csv", "x,y\n"));
+        Path file = Files.write(work.resolve("dataset.tar.gz"), archive);
+        Path version = publishModel(work.resolve("store/models/m/1"), true);
+        Path spec = Files.writeString(work.resolve("spec.yaml"), String.join("\n",
+                "sources:",
+                "  - {name: trainer, type: git, url: 'file://" + repo + "', ref: dev}",
+                "  - {name: dataset, type: archive, url: 'file://" + file + "', sha256: " + sha256(archive) + "}",
+                "  - {name: m, type: model, url: 'file://" + version + "'}",
+                ""));
+        assertThat(localize("--spec-file", spec.toString())).isZero();
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("first\n");
+        assertThat(code.resolve("dataset/data.csv")).exists();
+        assertThat(models.resolve("m/saved_model.pb")).exists();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources")).hasSize(3);
+
+        Path experiment = Files.writeString(work.resolve("experiment.json"),
+                "{\"code\": {\"sync_mode\": \"git\", \"url\": \"file://" + repo + "\"}}");
+        Files.writeString(repo.resolve("README.md"), "fourth\n");
+        TestRepos.git(repo, "commit", "-q", "-am", "fourth");
+        assertThat(localize("--spec-file", experiment.toString())).isZero();
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("fourth\n");
+    }
+
+    @Test
+    void badSpecsAreConfigErrorsThatSayWhatToFix() throws Exception {
+        Path typo = Files.writeString(work.resolve("typo.yaml"), "sources:\n  - {name: a, type: archive, url: 'file:///x', sha265: abc}\n");
+        assertThat(localize("--spec-file", typo.toString())).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize()).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "tarball", "--url", "file:///x")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "archive", "--url", "file:///x", "--sha256", "nothex")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "archive", "--url", "file://" + work.resolve("absent.tar"))).isEqualTo(ExitCode.CONFIG.code());
+    }
+
+    private String revisionOf(String name) throws IOException {
+        for (JsonNode record : JSON.readTree(code.resolve(".localized.json").toFile()).path("sources")) {
+            if (record.path("name").asText().equals(name)) {
+                return record.path("revision").asText();
+            }
+        }
+        throw new AssertionError("no record for " + name);
+    }
+}
