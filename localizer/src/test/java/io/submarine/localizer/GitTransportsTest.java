@@ -1,0 +1,118 @@
+package io.submarine.localizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.storage.testing.ExternalServer;
+import io.submarine.storage.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cloning over every transport, from real servers: git daemon, git http-backend, MINA sshd running git-upload-pack. */
+class GitTransportsTest {
+
+    @TempDir
+    Path work;
+
+    private Path code;
+    private Path repos;
+    private String head;
+
+    @BeforeEach
+    void repository() throws Exception {
+        code = work.resolve("code");
+        repos = work.resolve("repos");
+        Path repo = TestRepos.create(repos.resolve("trainer"));
+        head = TestRepos.git(repo, "rev-parse", "HEAD");
+        // Servers serve bare repositories, as forges do.
+        TestRepos.git(repos, "clone", "-q", "--bare", repo.toString(), repos.resolve("trainer.git").toString());
+    }
+
+    private int localize(String... args) {
+        List<String> all = new ArrayList<>(List.of("--code-root", code.toString(), "--models-root", work.resolve("models").toString(),
+                "--max-attempts", "2"));
+        all.addAll(List.of(args));
+        return Localizer.run(all.toArray(String[]::new));
+    }
+
+    private String checkedOut(String name) throws Exception {
+        return TestRepos.git(code.resolve(name), "rev-parse", "HEAD");
+    }
+
+    @Test
+    void gitDaemon() throws Exception {
+        int port = Fixtures.freePort();
+        try (ExternalServer daemon = new ExternalServer("git daemon", List.of("git", "daemon", "--reuseaddr", "--export-all",
+                "--listen=127.0.0.1", "--port=" + port, "--base-path=" + repos, repos.toString()), Map.of(), port,
+                work.resolve("daemon.log"), Duration.ofSeconds(30))) {
+            daemon.start();
+            assertThat(localize("--url", "git://127.0.0.1:" + port + "/trainer.git")).isZero();
+            assertThat(checkedOut("trainer")).isEqualTo(head);
+        }
+    }
+
+    @Test
+    void smartHttpWithBasicAuthKeepsTheCredentialsOutOfEverything() throws Exception {
+        String password = "s3cret-http-pass-77";
+        Path passwordFile = Files.writeString(work.resolve("password"), password + "\n");
+        Path userFile = Files.writeString(work.resolve("user"), "alice");
+        Path termination = work.resolve("termination-log");
+        try (SmartHttpGitServer server = new SmartHttpGitServer(repos, "alice", password)) {
+            assertThat(localize("--url", server.url("trainer.git"), "--username-file", userFile.toString(),
+                    "--password-file", passwordFile.toString())).isZero();
+            assertThat(checkedOut("trainer")).isEqualTo(head);
+            assertThat(Files.readString(code.resolve("trainer/.git/config"))).doesNotContain(password);
+
+            String inUrl = server.url("trainer.git").replace("http://", "http://alice:" + password + "@");
+            assertThat(localize("--url", inUrl, "--name", "inline")).isZero();
+            assertThat(Files.readString(code.resolve("inline/.git/config"))).doesNotContain(password);
+            assertThat(Files.readString(code.resolve(".localized.json"))).doesNotContain(password);
+
+            Path wrong = Files.writeString(work.resolve("wrong"), "not-the-password-99");
+            PrintStream err = System.err;
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            int exit;
+            try {
+                exit = localize("--url", server.url("trainer.git"), "--name", "denied", "--username-file", userFile.toString(),
+                        "--password-file", wrong.toString());
+            } finally {
+                System.setErr(err);
+            }
+            assertThat(exit).isEqualTo(ExitCode.AUTH.code());
+            assertThat(code.resolve("denied")).doesNotExist();
+            assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("not-the-password-99").doesNotContain(password);
+        }
+    }
+
+    @Test
+    void sshWithAKeyChecksTheHostKey() throws Exception {
+        try (SshGitServer server = new SshGitServer()) {
+            Path key = server.writeClientKey(work.resolve("id_ecdsa"));
+            Path knownHosts = server.writeKnownHosts(work.resolve("known_hosts"));
+            String url = server.url(repos.resolve("trainer.git"));
+
+            assertThat(localize("--url", url, "--ssh-key-file", key.toString(), "--known-hosts-file", knownHosts.toString())).isZero();
+            assertThat(checkedOut("trainer")).isEqualTo(head);
+
+            Path empty = Files.writeString(work.resolve("empty_known_hosts"), "");
+            assertThat(localize("--url", url, "--name", "unknown-host", "--ssh-key-file", key.toString(), "--known-hosts-file", empty.toString()))
+                    .isEqualTo(ExitCode.AUTH.code());
+            assertThat(code.resolve("unknown-host")).doesNotExist();
+
+            assertThat(localize("--url", url, "--name", "opted-out", "--ssh-key-file", key.toString(), "--known-hosts-file", empty.toString(),
+                    "--insecure-skip-host-key-check")).isZero();
+            assertThat(checkedOut("opted-out")).isEqualTo(head);
+        }
+    }
+}

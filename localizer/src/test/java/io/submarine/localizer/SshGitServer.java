@@ -1,0 +1,65 @@
+package io.submarine.localizer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.shell.ProcessShellCommandFactory;
+
+/**
+ * An ssh git server in this JVM: Apache MINA sshd accepting one client key, and running the
+ * real {@code git-upload-pack} for each clone, as a git host does over ssh.
+ */
+final class SshGitServer implements AutoCloseable {
+
+    private final SshServer server;
+    private final KeyPair hostKey;
+    private final KeyPair clientKey;
+
+    SshGitServer() throws IOException, GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        hostKey = generator.generateKeyPair();
+        clientKey = generator.generateKeyPair();
+        server = SshServer.setUpDefaultServer();
+        server.setHost("127.0.0.1");
+        server.setPort(0);
+        server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey.getPublic()));
+        server.setPasswordAuthenticator(null);
+        server.setCommandFactory(ProcessShellCommandFactory.INSTANCE);
+        server.start();
+    }
+
+    String url(Path repository) {
+        return "ssh://git@127.0.0.1:" + server.getPort() + repository;
+    }
+
+    /** The client's private key in OpenSSH format, as a user would mount it. */
+    Path writeClientKey(Path file) throws IOException, GeneralSecurityException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(clientKey, "test", null, out);
+        }
+        return file;
+    }
+
+    /** A known_hosts file that vouches for this server. */
+    Path writeKnownHosts(Path file) throws IOException {
+        PublicKey key = hostKey.getPublic();
+        return Files.writeString(file, "[127.0.0.1]:" + server.getPort() + " " + PublicKeyEntry.toString(key) + "\n");
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+}
