@@ -9,6 +9,7 @@ import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.WriteMode;
 import io.submarine.storage.testing.Payloads;
+import io.submarine.storage.testing.S3ProxyServer;
 import io.submarine.storage.testing.BlobStoreContractTest;
 import io.submarine.storage.testing.ServerControl;
 import java.io.IOException;

@@ -1,7 +1,5 @@
-package io.submarine.storage.s3;
+package io.submarine.storage.testing;
 
-import io.submarine.storage.testing.ExternalServer;
-import io.submarine.storage.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +9,13 @@ import java.util.Map;
 
 /**
  * A real S3 endpoint: s3proxy with its file-system store, in its own JVM on 127.0.0.1, with
- * signature-checked credentials. Killing it is a real crash of the server mid-request.
+ * signature-checked credentials. Killing it is a real crash of the server mid-request. A module
+ * that uses it copies the s3proxy jar (Maven artifact {@code org.gaul:s3proxy}, classifier
+ * {@code jar-with-dependencies}) and names it in the system property {@code s3proxy.jar}.
  */
-final class S3ProxyServer implements AutoCloseable {
-    static final String IDENTITY = "local-identity";
-    static final String CREDENTIAL = "local-credential-7f3a9c";
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String IDENTITY = "local-identity";
+    public static final String CREDENTIAL = "local-credential-7f3a9c";
 
     private final ExternalServer server;
     private final int port;
@@ -25,13 +25,17 @@ final class S3ProxyServer implements AutoCloseable {
         this.port = port;
     }
 
-    static S3ProxyServer start(Path workDir) throws Exception {
+    /** Starts s3proxy with these buckets already there (in its file store, a bucket is a directory). */
+    public static S3ProxyServer start(Path workDir, String... buckets) throws Exception {
         String jar = System.getProperty("s3proxy.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             Fixtures.unavailable("s3proxy jar not found (Maven copies it to target/s3proxy; run through mvn)");
         }
         int port = Fixtures.freePort();
         Path data = Files.createDirectories(workDir.resolve("data"));
+        for (String bucket : buckets) {
+            Files.createDirectories(data.resolve(bucket));
+        }
         Path properties = workDir.resolve("s3proxy.conf");
         Files.writeString(properties, String.join("\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + port,
@@ -48,16 +52,16 @@ final class S3ProxyServer implements AutoCloseable {
         return new S3ProxyServer(server, port);
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
-    ExternalServer control() {
+    public ExternalServer control() {
         return server;
     }
 
     /** Files holding the access key id and secret, as a pod would mount them. */
-    static Map<String, String> credentialFiles(Path dir, String identity, String secret) throws IOException {
+    public static Map<String, String> credentialFiles(Path dir, String identity, String secret) throws IOException {
         Files.createDirectories(dir);
         Path id = Files.writeString(dir.resolve("access-key-id"), identity);
         Path key = Files.writeString(dir.resolve("secret-access-key"), secret);
