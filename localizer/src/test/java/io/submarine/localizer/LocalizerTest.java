@@ -230,6 +230,25 @@ class LocalizerTest {
     }
 
     @Test
+    void submodulesAreFetchedOnlyWhenAskedFor() throws Exception {
+        Path lib = TestRepos.create(work.resolve("repos/lib"));
+        Path app = work.resolve("repos/app");
+        Files.createDirectories(app);
+        TestRepos.git(app, "init", "-q");
+        Files.writeString(app.resolve("app.py"), "import lib\n");
+        TestRepos.git(app, "submodule", "add", "-q", "file://" + lib, "lib");
+        TestRepos.git(app, "add", "-A");
+        TestRepos.git(app, "commit", "-q", "-m", "app with lib");
+
+        assertThat(localize("--url", "file://" + app, "--submodules", "recursive", "--depth", "0")).isZero();
+        assertThat(Files.readString(code.resolve("app/lib/README.md"))).isEqualTo("second\n");
+
+        assertThat(localize("--url", "file://" + app, "--name", "bare-app")).isZero();
+        assertThat(code.resolve("bare-app/app.py")).exists();
+        assertThat(code.resolve("bare-app/lib/README.md")).doesNotExist();
+    }
+
+    @Test
     void aTargetThatHoldsTheCommitIsLeftAlone() throws Exception {
         Path repo = TestRepos.create(work.resolve("repos/trainer"));
         assertThat(localize("--url", "file://" + repo)).isZero();
