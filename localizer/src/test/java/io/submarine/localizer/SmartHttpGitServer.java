@@ -16,14 +16,14 @@ import java.util.Map;
  * Git's smart HTTP protocol, served by the real {@code git http-backend} as a CGI program behind
  * the JDK's HTTP server, with basic authentication in front, as a git forge does.
  */
-final class SmartHttpGitServer implements AutoCloseable {
+public final class SmartHttpGitServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Path projectRoot;
     private final String user;
     private final String password;
 
-    SmartHttpGitServer(Path projectRoot, String user, String password) throws IOException {
+    public SmartHttpGitServer(Path projectRoot, String user, String password) throws IOException {
         this.projectRoot = projectRoot;
         this.user = user;
         this.password = password;
@@ -32,7 +32,7 @@ final class SmartHttpGitServer implements AutoCloseable {
         server.start();
     }
 
-    String url(String repository) {
+    public String url(String repository) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + repository;
     }
 
