@@ -30,7 +30,9 @@ final class DependencyRules {
             "io.submarine.storage.hdfs..", new String[] {"org.apache.hadoop.."},
             "io.submarine.storage.vfs..", new String[] {"org.apache.commons.vfs2..", "com.jcraft.."});
 
-    static final String[] BACKENDS = SDKS.keySet().toArray(String[]::new);
+    /** Backends, found by scheme at run time; http needs no SDK beyond the JDK. */
+    static final String[] BACKENDS = java.util.stream.Stream.concat(SDKS.keySet().stream(), java.util.stream.Stream.of("io.submarine.storage.http.."))
+            .toArray(String[]::new);
 
     static ArchRule sdksOnlyInTheirBackend() {
         List<ArchRule> rules = new ArrayList<>();

@@ -10,7 +10,6 @@ import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SourceType;
 import io.submarine.localizer.spec.SpecException;
 import io.submarine.localizer.spec.SpecFile;
-import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.retry.RetryPolicy;
 import java.nio.file.Path;
@@ -85,6 +84,9 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--insecure-skip-host-key-check", description = "git over ssh: accept any host key. Only for tests and trusted networks.")
     boolean insecureSkipHostKeyCheck;
 
+    @Option(names = "--headers-file", description = "archive, file, model over http(s): file of 'Name: value' lines sent with each request (a token, say).")
+    Path headersFile;
+
     @Option(names = "--code-root", defaultValue = "/code", description = "Default parent of code targets, and where .localized.json goes (default: ${DEFAULT-VALUE}).")
     Path codeRoot;
 
@@ -125,12 +127,12 @@ final class LocalizerCommand implements Callable<Integer> {
         if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero()) {
             throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive");
         }
-        try (BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings))) {
+        try (SourceStorage storage = new SourceStorage(StorageConfig.fromEnvironment(System.getenv()).with(settings))) {
             LocalizationRun run = new LocalizationRun(Map.of(
                     SourceType.GIT, new GitFetcher(),
-                    SourceType.ARCHIVE, new ArchiveFetcher(storage, limits),
-                    SourceType.FILE, new FileFetcher(storage),
-                    SourceType.MODEL, new ModelFetcher(storage, parallelism)),
+                    SourceType.ARCHIVE, new ArchiveFetcher(storage::forSource, limits),
+                    SourceType.FILE, new FileFetcher(storage::forSource),
+                    SourceType.MODEL, new ModelFetcher(storage::forSource, parallelism)),
                     new RetryPolicy(maxAttempts, Duration.ofMillis(500), Duration.ofSeconds(30)), timeout, parallelism, codeRoot,
                     d -> Thread.sleep(d.toMillis()));
             run.run(sources);
@@ -153,6 +155,6 @@ final class LocalizerCommand implements Callable<Integer> {
         String sourceName = name != null ? name : SpecFile.repoName(url);
         return List.of(new Source(sourceName, sourceType, url, target != null ? target.toAbsolutePath() : spec.defaultTarget(sourceType, sourceName),
                 ref, depth, Source.Submodules.parse(submodules), subpath, sha256, stripComponents, allowUncommitted,
-                new Credentials(usernameFile, passwordFile, tokenFile, sshKeyFile, knownHostsFile, insecureSkipHostKeyCheck)));
+                new Credentials(usernameFile, passwordFile, tokenFile, sshKeyFile, knownHostsFile, insecureSkipHostKeyCheck, headersFile)));
     }
 }

@@ -157,6 +157,33 @@ class LocalizerTest {
         }
     }
 
+    @Test
+    void httpSourcesSendTheHeadersFromTheSourcesFile() throws Exception {
+        byte[] archive = tarGz(Map.of("model.onnx", "onnx"));
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/private/model.tar.gz", exchange -> {
+            try (exchange) {
+                if (!"Bearer hub-token-31337".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    exchange.sendResponseHeaders(401, -1);
+                    return;
+                }
+                exchange.sendResponseHeaders(200, archive.length);
+                exchange.getResponseBody().write(archive);
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/private/model.tar.gz";
+            Path headers = Files.writeString(work.resolve("hub-headers"), "Authorization: Bearer hub-token-31337\n");
+            assertThat(localize("--type", "archive", "--name", "hub", "--url", url, "--headers-file", headers.toString())).isZero();
+            assertThat(code.resolve("hub/model.onnx")).hasContent("onnx");
+            assertThat(localize("--type", "archive", "--name", "anonymous", "--url", url)).isEqualTo(ExitCode.AUTH.code());
+            assertThat(code.resolve("anonymous")).doesNotExist();
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** Writes a model version as artifact-sync does: files, then _MANIFEST.json last. */
     private Path publishModel(Path versionDir, boolean withManifest) throws Exception {
         Path source = Path.of(getClass().getResource("/testdata/models/tf_savedmodel_half_plus_two_2_versions/00000123").toURI());

@@ -4,6 +4,7 @@ import io.submarine.localizer.archive.ArchiveLimits;
 import io.submarine.localizer.archive.ArchiveUnpacker;
 import io.submarine.localizer.spec.Source;
 import io.submarine.storage.BlobStore;
+import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +13,10 @@ import java.nio.file.Path;
 /** An archive from any storage URI, unpacked as it downloads; its digest checked before it is put in place. */
 public final class ArchiveFetcher implements Fetcher {
 
-    private final BlobStore storage;
+    private final Function<Source, BlobStore> storage;
     private final ArchiveLimits limits;
 
-    public ArchiveFetcher(BlobStore storage, ArchiveLimits limits) {
+    public ArchiveFetcher(Function<Source, BlobStore> storage, ArchiveLimits limits) {
         this.storage = storage;
         this.limits = limits;
     }
@@ -23,7 +24,7 @@ public final class ArchiveFetcher implements Fetcher {
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location location = Location.of(source.url());
-        try (InputStream raw = storage.open(location); Digests in = new Digests(raw, source.name())) {
+        try (InputStream raw = storage.apply(source).open(location); Digests in = new Digests(raw, source.name())) {
             ArchiveUnpacker.Result result = new ArchiveUnpacker(limits, source.stripComponents()).unpack(in, location.fileName(), staging);
             String sha256 = in.finish();
             if (source.sha256() != null && !source.sha256().equals(sha256)) {

@@ -2,6 +2,7 @@ package io.submarine.localizer.fetch;
 
 import io.submarine.localizer.spec.Source;
 import io.submarine.storage.BlobStore;
+import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,9 +12,9 @@ import java.nio.file.Path;
 /** One object, copied as is into the target directory under its own name. */
 public final class FileFetcher implements Fetcher {
 
-    private final BlobStore storage;
+    private final Function<Source, BlobStore> storage;
 
-    public FileFetcher(BlobStore storage) {
+    public FileFetcher(Function<Source, BlobStore> storage) {
         this.storage = storage;
     }
 
@@ -21,7 +22,7 @@ public final class FileFetcher implements Fetcher {
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location location = Location.of(source.url());
         String name = location.fileName().isEmpty() ? source.name() : location.fileName();
-        try (InputStream raw = storage.open(location); Digests in = new Digests(raw, source.name())) {
+        try (InputStream raw = storage.apply(source).open(location); Digests in = new Digests(raw, source.name())) {
             long bytes = Files.copy(in, staging.resolve(name));
             String sha256 = in.finish();
             if (source.sha256() != null && !source.sha256().equals(sha256)) {

@@ -7,6 +7,7 @@ import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;
 import io.submarine.storage.BlobStore;
+import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,10 +39,10 @@ public final class ModelFetcher implements Fetcher {
     /** One file of the manifest. */
     record ManifestFile(String path, long size, String sha256) {}
 
-    private final BlobStore storage;
+    private final Function<Source, BlobStore> storage;
     private final int parallelism;
 
-    public ModelFetcher(BlobStore storage, int parallelism) {
+    public ModelFetcher(Function<Source, BlobStore> storage, int parallelism) {
         this.storage = storage;
         this.parallelism = parallelism;
     }
@@ -49,18 +50,19 @@ public final class ModelFetcher implements Fetcher {
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location version = Location.of(source.url()).asDirectory();
+        BlobStore store = storage.apply(source);
         byte[] manifest;
-        try (InputStream in = storage.open(version.resolve(MANIFEST))) {
+        try (InputStream in = store.open(version.resolve(MANIFEST))) {
             manifest = in.readNBytes(64 << 20);
         } catch (BlobNotFoundException e) {
             if (!source.allowUncommitted()) {
                 throw new InvalidContentException("model version " + version + " has no " + MANIFEST
                         + ": it is not committed yet (artifact-sync writes the manifest last); wait for it, or allow uncommitted versions");
             }
-            return copyPrefix(version, staging);
+            return copyPrefix(store, version, staging);
         }
         List<ManifestFile> files = parse(manifest, version);
-        List<Long> sizes = fetchAll(version, files, staging);
+        List<Long> sizes = fetchAll(store, version, files, staging);
         return new Fetched("manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest)), files.size(),
                 sizes.stream().mapToLong(Long::longValue).sum());
     }
@@ -89,7 +91,7 @@ public final class ModelFetcher implements Fetcher {
         return files;
     }
 
-    private List<Long> fetchAll(Location version, List<ManifestFile> files, Path staging) throws IOException {
+    private List<Long> fetchAll(BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, files.size())), runnable -> {
             Thread thread = new Thread(runnable, "model-fetch");
             thread.setDaemon(true);
@@ -98,7 +100,7 @@ public final class ModelFetcher implements Fetcher {
         try {
             List<Future<Long>> results = new ArrayList<>();
             for (ManifestFile file : files) {
-                results.add(pool.submit(() -> fetchOne(version, file, staging)));
+                results.add(pool.submit(() -> fetchOne(store, version, file, staging)));
             }
             List<Long> sizes = new ArrayList<>();
             for (Future<Long> result : results) {
@@ -110,11 +112,11 @@ public final class ModelFetcher implements Fetcher {
         }
     }
 
-    private long fetchOne(Location version, ManifestFile file, Path staging) throws IOException {
+    private long fetchOne(BlobStore store, Location version, ManifestFile file, Path staging) throws IOException {
         Location location = version.resolve(file.path());
         Path local = staging.resolve(file.path());
         Files.createDirectories(local.getParent());
-        try (InputStream raw = storage.open(location); Digests in = new Digests(raw, location.toString())) {
+        try (InputStream raw = store.open(location); Digests in = new Digests(raw, location.toString())) {
             long bytes = Files.copy(in, local);
             String sha256 = in.finish();
             if (bytes != file.size() || !sha256.equals(file.sha256())) {
@@ -124,10 +126,10 @@ public final class ModelFetcher implements Fetcher {
         }
     }
 
-    private Fetched copyPrefix(Location version, Path staging) throws IOException {
+    private Fetched copyPrefix(BlobStore store, Location version, Path staging) throws IOException {
         long files = 0;
         long bytes = 0;
-        BlobIterator listing = storage.list(version);
+        BlobIterator listing = store.list(version);
         while (listing.hasNext()) {
             BlobInfo info = listing.next();
             String relative = info.location().path().substring(version.path().length());
@@ -136,7 +138,7 @@ public final class ModelFetcher implements Fetcher {
                 throw new InvalidContentException("object " + info.location() + " would land outside the target");
             }
             Files.createDirectories(local.getParent());
-            try (InputStream in = storage.open(info.location())) {
+            try (InputStream in = store.open(info.location())) {
                 bytes += Files.copy(in, local);
             }
             files++;

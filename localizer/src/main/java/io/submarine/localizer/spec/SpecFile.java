@@ -30,7 +30,7 @@ public final class SpecFile {
     private static final Set<String> SOURCE_FIELDS = Set.of("name", "type", "url", "target", "ref", "depth", "submodules",
             "subpath", "sha256", "strip-components", "allow-uncommitted", "credentials");
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username-file", "password-file", "token-file", "ssh-key-file",
-            "known-hosts-file", "insecure-skip-host-key-check");
+            "known-hosts-file", "insecure-skip-host-key-check", "headers-file");
 
     private final Path codeRoot;
     private final Path modelsRoot;
@@ -115,7 +115,8 @@ public final class SpecFile {
         }
         checkFields(node, CREDENTIAL_FIELDS, at);
         return new Credentials(path(node, "username-file", at), path(node, "password-file", at), path(node, "token-file", at),
-                path(node, "ssh-key-file", at), path(node, "known-hosts-file", at), bool(node, "insecure-skip-host-key-check", at));
+                path(node, "ssh-key-file", at), path(node, "known-hosts-file", at), bool(node, "insecure-skip-host-key-check", at),
+                path(node, "headers-file", at));
     }
 
     /** {@code code: {sync_mode, url}} from the seed design's experiment spec. */

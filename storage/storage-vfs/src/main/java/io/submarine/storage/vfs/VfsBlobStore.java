@@ -30,8 +30,8 @@ import org.apache.commons.vfs2.RandomAccessContent;
 import org.apache.commons.vfs2.util.RandomAccessMode;
 
 /**
- * Read-only sources through Apache Commons VFS: {@code http(s)://} (stat, read, range read),
- * {@code sftp://} and {@code ftp://} (also listing). They are places code and models come
+ * Read-only sources through Apache Commons VFS: {@code sftp://} and {@code ftp://} (stat, read,
+ * range read, listing). They are places code and models come
  * from, never where the sidecars write, so every write is refused with a clear error.
  */
 final class VfsBlobStore implements BlobStore {

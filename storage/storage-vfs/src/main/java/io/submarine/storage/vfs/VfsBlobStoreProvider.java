@@ -19,7 +19,7 @@ import org.apache.commons.vfs2.provider.sftp.IdentityInfo;
 import org.apache.commons.vfs2.provider.sftp.SftpFileSystemConfigBuilder;
 
 /**
- * Read-only {@code http}, {@code https}, {@code sftp} and {@code ftp} sources. SFTP checks the
+ * Read-only {@code sftp} and {@code ftp} sources (http(s) is {@code HttpBlobStoreProvider}'s). SFTP checks the
  * server's key against {@code vfs.sftp-known-hosts} (default {@code ~/.ssh/known_hosts});
  * {@code vfs.sftp-strict-host-key-checking=false} is the explicit opt-out. Credentials from
  * files: {@code vfs.sftp-key-file}, {@code vfs.password-file} (with {@code vfs.user}); a
@@ -29,7 +29,7 @@ public final class VfsBlobStoreProvider implements BlobStoreProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("http", "https", "sftp", "ftp");
+        return Set.of("sftp", "ftp");
     }
 
     @Override

@@ -39,10 +39,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The read-only sources against real servers in this JVM: the JDK's HTTP server (with Range
- * and a protected path) and Apache MINA sshd's SFTP subsystem (password login, host key).
+ * The read-only sources against real servers in this JVM: the JDK's HTTP server (with Range,
+ * and a path that needs a bearer token) and Apache MINA sshd's SFTP subsystem (password login,
+ * host key). Both go through {@link BlobStores}, as programs use them.
  */
-class VfsBlobStoreTest {
+class ReadOnlySourcesTest {
 
     private static final byte[] MODEL = Payloads.bytes(5, 300_000);
     private static final String PASSWORD = "sftp-pass-2718";
@@ -58,7 +59,7 @@ class VfsBlobStoreTest {
     @BeforeAll
     static void startServers() throws Exception {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        http.createContext("/", VfsBlobStoreTest::serve);
+        http.createContext("/", ReadOnlySourcesTest::serve);
         http.start();
         httpBase = "http://127.0.0.1:" + http.getAddress().getPort();
 
@@ -76,7 +77,8 @@ class VfsBlobStoreTest {
         sshd.start();
 
         // The opt-out is explicit; strict checking is tested below.
-        store = new VfsBlobStoreProvider().create(StorageConfig.of(Map.of("vfs.sftp-strict-host-key-checking", "false")));
+        Path headers = Files.writeString(work.resolve("headers"), "# sent with every request\nAuthorization: Bearer model-token-123\n");
+        store = BlobStores.load(StorageConfig.of(Map.of("vfs.sftp-strict-host-key-checking", "false", "http.headers-file", headers.toString())));
     }
 
     @AfterAll
@@ -90,11 +92,11 @@ class VfsBlobStoreTest {
     private static void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            if (path.startsWith("/private/")) {
+            if (path.startsWith("/private/") && !"Bearer model-token-123".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.sendResponseHeaders(401, -1);
                 return;
             }
-            if (!path.equals("/model.bin")) {
+            if (!path.equals("/model.bin") && !path.equals("/private/model.bin")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -143,9 +145,18 @@ class VfsBlobStoreTest {
     }
 
     @Test
+    void headersFromTheFileAreSentAndTheirAbsenceIsAnAuthError() throws IOException {
+        Location guarded = Location.of(httpBase + "/private/model.bin");
+        assertThat(read(store.open(guarded))).isEqualTo(MODEL);
+        try (BlobStores anonymous = BlobStores.load(StorageConfig.empty())) {
+            assertThatThrownBy(() -> read(anonymous.open(guarded))).isInstanceOf(BlobAccessDeniedException.class)
+                    .hasMessageContaining("HTTP 401");
+        }
+    }
+
+    @Test
     void httpErrorsAreTyped() {
         assertThatThrownBy(() -> store.stat(Location.of(httpBase + "/missing.bin"))).isInstanceOf(BlobNotFoundException.class);
-        assertThatThrownBy(() -> read(store.open(Location.of(httpBase + "/private/model.bin")))).isInstanceOf(BlobAccessDeniedException.class);
         assertThatThrownBy(() -> store.list(Location.of(httpBase + "/"))).isInstanceOf(BlobFatalException.class).hasMessageContaining("cannot be listed");
     }
 
