@@ -2,11 +2,16 @@ package io.submarine.localizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.common.StorageSharedKeyCredential;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.WriteMode;
+import io.submarine.storage.testing.AzuriteServer;
+import io.submarine.storage.testing.ExternalServer;
+import io.submarine.storage.testing.GcsJsonApiServer;
 import io.submarine.storage.testing.S3ProxyServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,7 +29,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Sources on object storage: archives and model versions from a real S3 endpoint (s3proxy in its own process). */
+/**
+ * Sources on object storage, through the same storage settings a pod gets: S3 (s3proxy in its
+ * own process), Azure Blob (Azurite), GCS (the in-process JSON API server; no emulator installs
+ * here). HDFS is proven by its own module's contract test and is not repeated here.
+ */
 class StorageSourcesTest {
 
     @TempDir
@@ -78,6 +87,56 @@ class StorageSourcesTest {
         Path code = work.resolve("code-a");
         assertThat(localize(code, "--type", "archive", "--url", "s3://code/releases/trainer.tar.zst", "--strip-components", "1")).isZero();
         assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from s3')\n");
+    }
+
+    private static byte[] tarZst(String name, String content) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new ZstdCompressorOutputStream(bytes))) {
+            byte[] data = content.getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry entry = new TarArchiveEntry(name);
+            entry.setSize(data.length);
+            tar.putArchiveEntry(entry);
+            tar.write(data);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void anArchiveOnAzureBlobStorage() throws Exception {
+        try (ExternalServer azurite = AzuriteServer.start(work.resolve("azurite"))) {
+            Path key = Files.writeString(work.resolve("azure-key"), AzuriteServer.KEY);
+            Map<String, String> azure = Map.of("azure.endpoint", AzuriteServer.endpoint(azurite), "azure.account-key-file", key.toString());
+            new BlobServiceClientBuilder().endpoint(AzuriteServer.endpoint(azurite))
+                    .credential(new StorageSharedKeyCredential(AzuriteServer.ACCOUNT, AzuriteServer.KEY)).buildClient()
+                    .getBlobContainerClient("code").create();
+            String uri = "abfss://code@" + AzuriteServer.ACCOUNT + ".dfs.core.windows.net/trainer.tar.zst";
+            try (BlobStores stores = BlobStores.load(StorageConfig.of(azure))) {
+                stores.write(Location.of(uri), new ByteArrayInputStream(tarZst("main.py", "print('from azure')\n")), WriteMode.OVERWRITE);
+            }
+            Path code = work.resolve("code-azure");
+            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", uri));
+            azure.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
+            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from azure')\n");
+        }
+    }
+
+    @Test
+    void anArchiveOnGoogleCloudStorage() throws Exception {
+        try (GcsJsonApiServer gcs = new GcsJsonApiServer(work.resolve("gcs"), null)) {
+            gcs.start();
+            Map<String, String> settings = Map.of("gcs.endpoint", gcs.endpoint(), "gcs.project", "test");
+            try (BlobStores stores = BlobStores.load(StorageConfig.of(settings))) {
+                stores.write(Location.of("gs://code/trainer.tar.zst"), new ByteArrayInputStream(tarZst("main.py", "print('from gcs')\n")),
+                        WriteMode.OVERWRITE);
+            }
+            Path code = work.resolve("code-gcs");
+            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", "gs://code/trainer.tar.zst"));
+            settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
+            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from gcs')\n");
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.submarine.storage.BlobStore;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.StorageConfigException;
+import io.submarine.storage.testing.AzuriteServer;
 import io.submarine.storage.testing.BlobStoreContractTest;
 import io.submarine.storage.testing.ExternalServer;
 import io.submarine.storage.testing.ServerControl;

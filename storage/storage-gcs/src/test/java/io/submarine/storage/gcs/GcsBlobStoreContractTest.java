@@ -8,6 +8,7 @@ import com.google.cloud.storage.StorageOptions;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.Location;
 import io.submarine.storage.testing.BlobStoreContractTest;
+import io.submarine.storage.testing.GcsJsonApiServer;
 import io.submarine.storage.testing.ServerControl;
 import java.io.IOException;
 import java.nio.file.Path;

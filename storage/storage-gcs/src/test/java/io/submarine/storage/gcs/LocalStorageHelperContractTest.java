@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * gs:// against Google's own fake, {@code LocalStorageHelper} from google-cloud-nio, which works
  * below the HTTP layer and lacks several GCS behaviours (listed in {@code FAKE_GAPS}); the full
- * contract runs against {@link GcsJsonApiServer} in {@link GcsBlobStoreContractTest}. Set {@code GCS_EMULATOR_ENDPOINT} (e.g. a fake-gcs-server at
+ * contract runs against {@code GcsJsonApiServer} in {@link GcsBlobStoreContractTest}. Set {@code GCS_EMULATOR_ENDPOINT} (e.g. a fake-gcs-server at
  * http://127.0.0.1:4443, bucket "contract" created) and the same contract runs against it.
  */
 class LocalStorageHelperContractTest extends BlobStoreContractTest {

@@ -1,4 +1,4 @@
-package io.submarine.storage.gcs;
+package io.submarine.storage.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.submarine.storage.testing.ServerControl;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +40,7 @@ import java.util.zip.GZIPInputStream;
  * <p>It runs the real client's HTTP code paths, which google-cloud-nio's LocalStorageHelper
  * (an RPC-level fake) skips; it is still a stand-in, not GCS.
  */
-final class GcsJsonApiServer implements ServerControl, AutoCloseable {
+public final class GcsJsonApiServer implements ServerControl, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern OBJECT_PATH = Pattern.compile("^(?:/download)?/storage/v1/b/([^/]+)/o/([^/]+)(/compose)?$");
@@ -62,12 +61,13 @@ final class GcsJsonApiServer implements ServerControl, AutoCloseable {
     private int port;
     private HttpServer server;
 
-    GcsJsonApiServer(Path dataDir, String requiredToken) {
+    /** A server for {@code dataDir}; {@code requiredToken} null accepts requests without credentials. */
+    public GcsJsonApiServer(Path dataDir, String requiredToken) {
         this.dataDir = dataDir;
         this.requiredToken = requiredToken;
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
@@ -153,7 +153,7 @@ final class GcsJsonApiServer implements ServerControl, AutoCloseable {
                 error(exchange, 404, "not found: " + method + " " + path);
             }
         } catch (RuntimeException | IOException e) {
-            e.printStackTrace();
+            // Said in the response: the client's error then names the server's problem.
             error(exchange, 500, e.toString());
         }
     }

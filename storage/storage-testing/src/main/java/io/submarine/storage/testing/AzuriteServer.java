@@ -1,7 +1,5 @@
-package io.submarine.storage.azure;
+package io.submarine.storage.testing;
 
-import io.submarine.storage.testing.ExternalServer;
-import io.submarine.storage.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,14 +11,14 @@ import java.util.Optional;
  * A real Azure Blob endpoint: Azurite (from npm; .ci/run installs it) in its own Node process
  * on 127.0.0.1, data on disk, with its well-known development account and key.
  */
-final class AzuriteServer {
-    static final String ACCOUNT = "devstoreaccount1";
+public final class AzuriteServer {
+    public static final String ACCOUNT = "devstoreaccount1";
     /** Azurite's published development key; not a secret of anyone's. */
-    static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    public static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private AzuriteServer() {}
 
-    static ExternalServer start(Path workDir) throws Exception {
+    public static ExternalServer start(Path workDir) throws Exception {
         Optional<Path> azurite = Optional.ofNullable(System.getenv("AZURITE_BLOB")).map(Path::of)
                 .or(() -> Fixtures.onPath("azurite-blob"));
         if (azurite.isEmpty()) {
@@ -36,7 +34,7 @@ final class AzuriteServer {
         return server;
     }
 
-    static String endpoint(ExternalServer server) {
+    public static String endpoint(ExternalServer server) {
         return "http://127.0.0.1:" + server.port() + "/" + ACCOUNT;
     }
 }
