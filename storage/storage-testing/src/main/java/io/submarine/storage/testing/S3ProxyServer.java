@@ -69,7 +69,7 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         server.close();
     }
 }
