@@ -1,0 +1,178 @@
+package io.submarine.metastore;
+
+import io.submarine.metastore.Tokens.Role;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST routes. Handlers are methods attached by reference; validation lives in
+ * {@link ValidReport}; every failure becomes a status and {@code {code, message}} in one place,
+ * {@link #failure}, so a client error can never come out as a 5xx.
+ */
+final class ApiRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
+    private static final Set<String> KINDS = Set.of("localizations", "log-segments", "event-file-segments", "metric-points", "model-versions", "lifecycle");
+    private static final String ROLE = "role";
+
+    private final Vertx vertx;
+    private final ReportStore reports;
+    private final Optional<Tokens> tokens;
+    private final long maxBodyBytes;
+
+    ApiRouter(Vertx vertx, ReportStore reports, Optional<Tokens> tokens, long maxBodyBytes) {
+        this.vertx = vertx;
+        this.reports = reports;
+        this.tokens = tokens;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    Router router() {
+        Router router = Router.router(vertx);
+        router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
+        router.get("/readyz").handler(this::ready);
+        router.route("/api/*").handler(BodyHandler.create().setBodyLimit(maxBodyBytes));
+        router.route("/api/*").handler(this::authenticate);
+        router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
+        router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
+        router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+        router.route().failureHandler(this::failure);
+        return router;
+    }
+
+    private void ready(RoutingContext ctx) {
+        vertx.executeBlocking(reports::reachable).onComplete(result -> {
+            boolean up = result.succeeded() && result.result();
+            ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "text/plain").end(up ? "ready\n" : "database unreachable\n");
+        });
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        if (tokens.isEmpty()) {
+            ctx.put(ROLE, Role.ADMIN);
+            ctx.next();
+            return;
+        }
+        String header = ctx.request().getHeader("Authorization");
+        if (header == null || !header.startsWith("Bearer ")) {
+            ctx.fail(new ApiException(401, "UNAUTHENTICATED", "send 'Authorization: Bearer <token>'"));
+            return;
+        }
+        Optional<Role> role = tokens.get().roleOf(header.substring("Bearer ".length()).strip());
+        if (role.isEmpty()) {
+            ctx.fail(new ApiException(401, "UNAUTHENTICATED", "unknown token"));
+            return;
+        }
+        ctx.put(ROLE, role.get());
+        ctx.next();
+    }
+
+    private void require(RoutingContext ctx, Set<Role> allowed) {
+        Role role = ctx.get(ROLE);
+        if (!allowed.contains(role)) {
+            ctx.fail(new ApiException(403, "PERMISSION_DENIED", "the " + role.name().toLowerCase(java.util.Locale.ROOT) + " role may not do this"));
+            return;
+        }
+        ctx.next();
+    }
+
+    private void report(RoutingContext ctx) {
+        String kind = kind(ctx);
+        String key = ctx.request().getHeader("Idempotency-Key");
+        if (key == null || key.isBlank() || key.length() > 200) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
+        }
+        ValidReport report = ValidReport.of(body(ctx));
+        vertx.executeBlocking(() -> reports.insert(kind, key, report)).onSuccess(stored ->
+                json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate())))
+                .onFailure(ctx::fail);
+    }
+
+    private void list(RoutingContext ctx) {
+        String kind = kind(ctx);
+        long cursor = number(ctx, "cursor", 0, Long.MAX_VALUE);
+        int limit = (int) number(ctx, "limit", 100, 1000);
+        String namespace = ctx.request().getParam("namespace");
+        String pod = ctx.request().getParam("pod");
+        vertx.executeBlocking(() -> reports.list(kind, namespace, pod, cursor, limit)).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
+    }
+
+    private static String kind(RoutingContext ctx) {
+        String kind = ctx.pathParam("kind");
+        if (!KINDS.contains(kind)) {
+            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "no report kind '" + kind + "'; kinds: " + String.join(", ", new java.util.TreeSet<>(KINDS)));
+        }
+        return kind;
+    }
+
+    private static long number(RoutingContext ctx, String name, long defaultValue, long max) {
+        String text = ctx.request().getParam(name);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            long value = Long.parseLong(text);
+            if (value < 0 || value > max) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", name + " must be a whole number from 0 to " + max);
+        }
+    }
+
+    private static JsonObject body(RoutingContext ctx) {
+        try {
+            JsonObject body = ctx.body().asJsonObject();
+            if (body == null) {
+                throw new ApiException(400, "MALFORMED_REQUEST", "send a JSON object");
+            }
+            return body;
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(400, "MALFORMED_REQUEST", "the body is not a JSON object");
+        }
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    /** The one place failures become responses. */
+    private void failure(RoutingContext ctx) {
+        Throwable error = ctx.failure();
+        int status;
+        String code;
+        String message;
+        if (error instanceof ApiException api) {
+            status = api.status();
+            code = api.code();
+            message = api.getMessage();
+        } else if (error == null && ctx.statusCode() == 413) {
+            status = 413;
+            code = "REQUEST_TOO_LARGE";
+            message = "the body is larger than " + maxBodyBytes + " bytes";
+        } else if (error == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            status = ctx.statusCode();
+            code = "BAD_REQUEST";
+            message = "bad request";
+        } else {
+            status = 500;
+            code = "INTERNAL_ERROR";
+            message = "internal error";
+            LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), error);
+        }
+        if (!ctx.response().ended()) {
+            json(ctx, status, new JsonObject(Map.of("code", code, "message", message)));
+        }
+    }
+}

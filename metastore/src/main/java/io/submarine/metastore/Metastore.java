@@ -1,0 +1,75 @@
+package io.submarine.metastore;
+
+import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.sidecar.lifecycle.Program;
+import io.submarine.sidecar.lifecycle.ShutdownDeadline;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code metastore}: the service's entry point and flags. */
+@Command(name = "metastore", mixinStandardHelpOptions = true, version = "metastore 0.1.0",
+        description = "Records what the programs report. Embedded H2 under --data-dir by default; PostgreSQL with --jdbc-url.")
+public final class Metastore implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Metastore.class);
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 in a pod).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--data-dir", defaultValue = "./data", description = "Where the embedded H2 database lives (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--jdbc-url", description = "A PostgreSQL (or other JDBC) database instead of the embedded one.")
+    String jdbcUrl;
+
+    @Option(names = "--jdbc-user", defaultValue = "submarine", description = "Database user (default: ${DEFAULT-VALUE}).")
+    String jdbcUser;
+
+    @Option(names = "--jdbc-password-file", description = "File with the database password.")
+    Path jdbcPasswordFile;
+
+    @Option(names = "--token-file", description = "File of '<role> <token>' lines (roles: reporter, reader, admin). Without it every request is admin: only for a single-user machine.")
+    Path tokenFile;
+
+    @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Largest request body (default: 8 MiB).")
+    long maxBodyBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        Optional<Tokens> tokens = tokenFile == null ? Optional.empty() : Optional.of(Tokens.read(tokenFile));
+        if (tokens.isEmpty()) {
+            LOG.warn("no --token-file: every request is treated as admin");
+        }
+        Database database = jdbcUrl == null ? Database.embedded(Files.createDirectories(dataDir))
+                : Database.open(jdbcUrl, jdbcUser, jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile, StandardCharsets.UTF_8).strip());
+        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes);
+        LOG.info("metastore listening on {}:{}", host, server.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        ShutdownDeadline shutdown = new ShutdownDeadline(Duration.ofSeconds(20), Clock.systemUTC());
+        shutdown.register("stop serving and close the database", () -> {
+            server.close();
+            stopped.countDown();
+        });
+        shutdown.installHook();
+        stopped.await();
+        return ExitCode.OK.code();
+    }
+
+    public static void main(String[] args) {
+        System.exit(new Program("METASTORE", System.getenv(), e -> e instanceof java.sql.SQLException ? ExitCode.UNREACHABLE : null)
+                .run(new Metastore(), args));
+    }
+}

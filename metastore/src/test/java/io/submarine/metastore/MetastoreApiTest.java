@@ -1,0 +1,142 @@
+package io.submarine.metastore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The REST API against a real database; subclasses choose which (embedded H2, PostgreSQL). */
+abstract class MetastoreApiTest {
+
+    static final String REPORTER = "reporter-token-1";
+    static final String READER = "reader-token-2";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static MetastoreServer server;
+
+    static void startServer(Database database, Path dir) throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\n");
+        server = MetastoreServer.start(database, Optional.of(Tokens.read(tokens)), "127.0.0.1", 0, 64 * 1024);
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    static String url(String path) {
+        return "http://127.0.0.1:" + server.port() + path;
+    }
+
+    static HttpResponse<String> post(String path, String token, String key, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        if (key != null) {
+            request.header("Idempotency-Key", key);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String path, String token) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url(path))).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String report(String pod, String payload) {
+        return "{\"namespace\":\"team-a\",\"pod\":\"" + pod + "\",\"podUid\":\"uid-" + pod + "\",\"container\":\"localizer\",\"restart\":0,"
+                + "\"ownerKind\":\"experiment\",\"ownerName\":\"resnet\",\"payload\":" + payload + "}";
+    }
+
+    @Test
+    void aReportIsStoredOnceHoweverOftenItIsSent() throws Exception {
+        String body = report("trainer-0", "{\"source\":\"trainer\",\"revision\":\"abc\"}");
+        HttpResponse<String> first = post("/api/v1/reports/localizations", REPORTER, "key-once", body);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        HttpResponse<String> again = post("/api/v1/reports/localizations", REPORTER, "key-once", body);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).path("duplicate").asBoolean()).isTrue();
+        assertThat(JSON.readTree(again.body()).path("id").asLong()).isEqualTo(JSON.readTree(first.body()).path("id").asLong());
+
+        JsonNode page = JSON.readTree(get("/api/v1/reports/localizations?namespace=team-a&pod=trainer-0", READER).body());
+        assertThat(page.path("items")).hasSize(1);
+        assertThat(page.path("items").get(0).path("payload").path("revision").asText()).isEqualTo("abc");
+        assertThat(page.path("items").get(0).path("ownerName").asText()).isEqualTo("resnet");
+    }
+
+    @Test
+    void listingsPageWithACursor() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertThat(post("/api/v1/reports/log-segments", REPORTER, "seg-" + i, report("pager", "{\"seq\":" + i + "}")).statusCode()).isEqualTo(201);
+        }
+        JsonNode first = JSON.readTree(get("/api/v1/reports/log-segments?pod=pager&limit=3", READER).body());
+        assertThat(first.path("items")).hasSize(3);
+        JsonNode second = JSON.readTree(get("/api/v1/reports/log-segments?pod=pager&limit=3&cursor=" + first.path("nextCursor").asText(), READER).body());
+        assertThat(second.path("items")).hasSize(2);
+        assertThat(second.has("nextCursor")).isFalse();
+        assertThat(second.path("items").get(1).path("payload").path("seq").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void sqlInjectionIsStoredVerbatimAndHarmless() throws Exception {
+        String evil = "x'); DROP TABLE reports; --";
+        assertThat(post("/api/v1/reports/lifecycle", REPORTER, evil, report("evil", "{\"note\":\"" + evil + "\"}")).statusCode()).isEqualTo(201);
+        JsonNode page = JSON.readTree(get("/api/v1/reports/lifecycle?pod=evil", READER).body());
+        assertThat(page.path("items").get(0).path("payload").path("note").asText()).isEqualTo(evil);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no token                 | POST | /api/v1/reports/localizations |                  | k | {}                                   | 401
+            unknown token            | POST | /api/v1/reports/localizations | nope             | k | {}                                   | 401
+            reader may not report    | POST | /api/v1/reports/localizations | reader-token-2   | k | {}                                   | 403
+            reporter may not read    | GET  | /api/v1/reports/localizations | reporter-token-1 |   |                                      | 403
+            unknown kind             | POST | /api/v1/reports/recipes       | reporter-token-1 | k | {}                                   | 404
+            unknown endpoint         | GET  | /api/v1/nothing               | reader-token-2   |   |                                      | 404
+            no idempotency key       | POST | /api/v1/reports/localizations | reporter-token-1 |   | {}                                   | 400
+            malformed JSON           | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"namespace":                        | 400
+            not an object            | POST | /api/v1/reports/localizations | reporter-token-1 | k | [1,2]                                | 400
+            missing fields           | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"payload":{}}                       | 400
+            wrong type               | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"namespace":1,"pod":"p","podUid":"u","payload":{}} | 400
+            unknown field            | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"namespace":"n","pod":"p","podUid":"u","payload":{},"extra":1} | 400
+            negative restart         | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"namespace":"n","pod":"p","podUid":"u","restart":-1,"payload":{}} | 400
+            bad owner kind           | POST | /api/v1/reports/localizations | reporter-token-1 | k | {"namespace":"n","pod":"p","podUid":"u","ownerKind":"job","payload":{}} | 400
+            bad limit                | GET  | /api/v1/reports/localizations?limit=abc | reader-token-2 | |                               | 400
+            """)
+    void badRequestsGetA4xxWithCodeAndMessage(String name, String method, String path, String token, String key, String body, int status) throws Exception {
+        HttpResponse<String> response = method.equals("GET") ? get(path, token) : post(path, token, key, body == null ? "" : body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode error = JSON.readTree(response.body());
+        assertThat(error.path("code").asText()).isNotBlank();
+        assertThat(error.path("message").asText()).isNotBlank();
+    }
+
+    @Test
+    void anOversizeBodyIs413() throws Exception {
+        HttpResponse<String> response = post("/api/v1/reports/localizations", REPORTER, "big", report("big", "{\"blob\":\"" + "x".repeat(100_000) + "\"}"));
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("code").asText()).isEqualTo("REQUEST_TOO_LARGE");
+    }
+
+    @Test
+    void healthAndReadiness() throws Exception {
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url("/healthz"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url("/readyz"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+}

@@ -1,0 +1,32 @@
+package io.submarine.metastore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The same API suite on a real PostgreSQL, a throw-away cluster on a free loopback port. */
+class PostgresMetastoreApiTest extends MetastoreApiTest {
+    private static PostgresServer postgres;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // Not @TempDir: PostgreSQL runs as another user, which needs to own the directory.
+        dir = Files.createTempDirectory("metastore-pg");
+        postgres = PostgresServer.start(dir.resolve("cluster"));
+        startServer(Database.open(postgres.jdbcUrl(), "submarine", ""), dir);
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
