@@ -2,6 +2,8 @@ package io.submarine.rules;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
 import java.util.ArrayList;
@@ -31,6 +33,9 @@ final class DependencyRules {
             "io.submarine.storage.vfs..", new String[] {"org.apache.commons.vfs2..", "com.jcraft.."});
 
     /** Backends, found by scheme at run time; http needs no SDK beyond the JDK. */
+    /** Libraries programs share; metastore-client's package lies under the metastore's name but is not the service. */
+    static final String[] SHARED = {"io.submarine.metastore.client..", "io.submarine.storage", "io.submarine.sidecar.."};
+
     static final String[] BACKENDS = java.util.stream.Stream.concat(SDKS.keySet().stream(), java.util.stream.Stream.of("io.submarine.storage.http.."))
             .toArray(String[]::new);
 
@@ -47,8 +52,9 @@ final class DependencyRules {
         List<ArchRule> rules = new ArrayList<>();
         for (String program : PROGRAMS) {
             String[] others = PROGRAMS.stream().filter(p -> !p.equals(program)).toArray(String[]::new);
-            rules.add(noClasses().that().resideInAPackage(program)
-                    .should().dependOnClassesThat().resideInAnyPackage(others)
+            rules.add(noClasses().that().resideInAPackage(program).and().resideOutsideOfPackages(SHARED)
+                    .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage(others)
+                            .and(DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage(SHARED))))
                     .allowEmptyShould(true)
                     .because("programs share code only through storage-api, sidecar-kit and metastore-client"));
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.submarine.localizer.fixture.LocalizerUsingTheMetastore;
 import io.submarine.localizer.fixture.LocalizerUsingTheS3Sdk;
 import io.submarine.logshipper.fixture.LogShipperUsingTheLocalizer;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ class DependencyRulesTest {
     @BeforeAll
     static void importClasses() {
         production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.submarine");
-        violations = new ClassFileImporter().importClasses(LocalizerUsingTheS3Sdk.class, LogShipperUsingTheLocalizer.class);
+        violations = new ClassFileImporter().importClasses(LocalizerUsingTheS3Sdk.class, LogShipperUsingTheLocalizer.class, LocalizerUsingTheMetastore.class);
     }
 
     @Test
@@ -56,6 +57,8 @@ class DependencyRulesTest {
                 .isInstanceOf(AssertionError.class).hasMessageContaining("LocalizerUsingTheS3Sdk").hasMessageContaining("software.amazon.awssdk");
         assertThatThrownBy(() -> DependencyRules.noProgramUsesAnother().check(violations))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("LogShipperUsingTheLocalizer");
+        assertThatThrownBy(() -> DependencyRules.noProgramUsesAnother().check(violations))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("LocalizerUsingTheMetastore");
         assertThatThrownBy(() -> DependencyRules.programsReachBackendsOnlyByScheme().check(violations))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("io.submarine.storage.s3");
     }

@@ -11,6 +11,11 @@ public final class Localizer {
     }
 
     static int run(String... args) {
-        return new Program("LOCALIZER", System.getenv(), Failures::exitCode).run(new LocalizerCommand(), args);
+        return run(System.getenv(), args);
+    }
+
+    /** With {@code environment} in place of the process's: flags' variables, pod identity, storage settings. */
+    static int run(java.util.Map<String, String> environment, String... args) {
+        return new Program("LOCALIZER", environment, Failures::exitCode).run(new LocalizerCommand(environment), args);
     }
 }

@@ -10,8 +10,12 @@ import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SourceType;
 import io.submarine.localizer.spec.SpecException;
 import io.submarine.localizer.spec.SpecFile;
+import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.client.PodIdentity;
+import io.submarine.sidecar.cli.Env;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.retry.RetryPolicy;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -29,6 +33,12 @@ import picocli.CommandLine.Option;
                     + "and renamed into place. Sources come from --spec-file (YAML or JSON) or, for one source, from --url and friends.",
             ""})
 final class LocalizerCommand implements Callable<Integer> {
+
+    private final Map<String, String> environment;
+
+    LocalizerCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
 
     @Option(names = "--spec-file", paramLabel = "FILE", description = "YAML or JSON: sources: [{name, type, url, ...}] or the experiment form code: {sync_mode, url}.")
     Path specFile;
@@ -120,6 +130,20 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting, e.g. s3.endpoint=http://minio:9000 (also SUBMARINE_STORAGE_<BACKEND>_<NAME>).")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Env("SUBMARINE_METASTORE_URL")
+    @Option(names = "--metastore-url", description = "Report what was localized to this metastore (e.g. http://metastore:8080).")
+    URI metastoreUrl;
+
+    @Env("SUBMARINE_METASTORE_TOKEN_FILE")
+    @Option(names = "--metastore-token-file", description = "File with the bearer token for the metastore (role reporter).")
+    Path metastoreTokenFile;
+
+    @Option(names = "--require-report", description = "Fail (exit 3) when the report can't be delivered; by default that is only logged.")
+    boolean requireReport;
+
+    @Option(names = "--spool-dir", description = "Where undelivered reports wait (default: <code-root>/.metastore-spool, on the pod's shared volume).")
+    Path spoolDir;
+
     @Override
     public Integer call() throws Exception {
         List<Source> sources = sources();
@@ -127,7 +151,8 @@ final class LocalizerCommand implements Callable<Integer> {
         if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero()) {
             throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive");
         }
-        try (SourceStorage storage = new SourceStorage(StorageConfig.fromEnvironment(System.getenv()).with(settings))) {
+        Reporting reporting = reporting();
+        try (SourceStorage storage = new SourceStorage(StorageConfig.fromEnvironment(environment).with(settings))) {
             LocalizationRun run = new LocalizationRun(Map.of(
                     SourceType.GIT, new GitFetcher(),
                     SourceType.ARCHIVE, new ArchiveFetcher(storage::forSource, limits),
@@ -135,9 +160,40 @@ final class LocalizerCommand implements Callable<Integer> {
                     SourceType.MODEL, new ModelFetcher(storage::forSource, parallelism)),
                     new RetryPolicy(maxAttempts, Duration.ofMillis(500), Duration.ofSeconds(30)), timeout, parallelism, codeRoot,
                     d -> Thread.sleep(d.toMillis()));
-            run.run(sources);
+            List<LocalizedRecord> records = run.run(sources);
+            if (reporting != null) {
+                reporting.report(records);
+            }
         }
         return 0;
+    }
+
+    /** Checked before anything is fetched, so a wrong setting fails at once. */
+    private Reporting reporting() throws java.io.IOException {
+        if (metastoreUrl == null) {
+            return null;
+        }
+        if (metastoreUrl.getScheme() == null || !metastoreUrl.getScheme().startsWith("http")) {
+            throw new SpecException("--metastore-url must be an http(s) URL, got " + metastoreUrl);
+        }
+        java.util.Optional<String> token = java.util.Optional.empty();
+        if (metastoreTokenFile != null) {
+            try {
+                token = java.util.Optional.of(java.nio.file.Files.readString(metastoreTokenFile).strip());
+            } catch (java.io.IOException e) {
+                throw new SpecException("--metastore-token-file names " + metastoreTokenFile + ", which cannot be read");
+            }
+            io.submarine.sidecar.log.Redactor.global().register(token.get());
+        }
+        PodIdentity identity;
+        try {
+            identity = PodIdentity.fromEnvironment(environment, "localizer");
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("reporting to the metastore needs the pod's identity: " + e.getMessage());
+        }
+        MetastoreClient client = new MetastoreClient(metastoreUrl, token, spoolDir != null ? spoolDir : codeRoot.resolve(".metastore-spool"),
+                3, Duration.ofMillis(500), d -> Thread.sleep(d.toMillis()));
+        return new Reporting(client, identity, requireReport);
     }
 
     private List<Source> sources() {
