@@ -3,11 +3,13 @@ package io.submarine.metastore;
 import io.submarine.metastore.Tokens.Role;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +31,7 @@ final class ApiRouter {
     private final ReportStore reports;
     private final Optional<Tokens> tokens;
     private final long maxBodyBytes;
+    private final ServiceMetrics metrics = new ServiceMetrics();
 
     ApiRouter(Vertx vertx, ReportStore reports, Optional<Tokens> tokens, long maxBodyBytes) {
         this.vertx = vertx;
@@ -41,10 +44,13 @@ final class ApiRouter {
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
         router.get("/readyz").handler(this::ready);
+        router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", metrics.contentType()).end(metrics.scrape()));
+        router.get("/openapi.yaml").handler(this::openApi);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(maxBodyBytes));
         router.route("/api/*").handler(this::authenticate);
         router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
         router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
+        router.get("/api/v1/metrics/history").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::history);
         router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.route().failureHandler(this::failure);
         return router;
@@ -55,6 +61,14 @@ final class ApiRouter {
             boolean up = result.succeeded() && result.result();
             ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "text/plain").end(up ? "ready\n" : "database unreachable\n");
         });
+    }
+
+    private void openApi(RoutingContext ctx) {
+        try (java.io.InputStream in = ApiRouter.class.getResourceAsStream("/openapi.yaml")) {
+            ctx.response().putHeader("Content-Type", "application/yaml").end(io.vertx.core.buffer.Buffer.buffer(in.readAllBytes()));
+        } catch (java.io.IOException e) {
+            ctx.fail(e);
+        }
     }
 
     private void authenticate(RoutingContext ctx) {
@@ -93,9 +107,36 @@ final class ApiRouter {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
         }
         ValidReport report = ValidReport.of(body(ctx));
-        vertx.executeBlocking(() -> reports.insert(kind, key, report)).onSuccess(stored ->
-                json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate())))
-                .onFailure(ctx::fail);
+        List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(report.payload()) : List.of();
+        vertx.executeBlocking(() -> reports.insert(kind, key, report, points)).onSuccess(stored -> {
+            metrics.reported(kind, stored.duplicate(), points.size());
+            json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate()));
+        }).onFailure(ctx::fail);
+    }
+
+    private void history(RoutingContext ctx) {
+        String ownerKind = required(ctx, "ownerKind");
+        String ownerName = required(ctx, "ownerName");
+        String key = required(ctx, "key");
+        long from = number(ctx, "fromStep", 0, Long.MAX_VALUE);
+        long to = number(ctx, "toStep", Long.MAX_VALUE, Long.MAX_VALUE);
+        int maxPoints = (int) number(ctx, "maxPoints", 1000, 100_000);
+        if (maxPoints < 2) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "maxPoints must be at least 2");
+        }
+        vertx.executeBlocking(() -> reports.history(ownerKind, ownerName, key, from, to, maxPoints)).onSuccess(points -> {
+            JsonArray array = new JsonArray();
+            points.forEach(p -> array.add(p.toJson()));
+            json(ctx, 200, new JsonObject().put("key", key).put("points", array));
+        }).onFailure(ctx::fail);
+    }
+
+    private static String required(RoutingContext ctx, String name) {
+        String value = ctx.request().getParam(name);
+        if (value == null || value.isBlank()) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "query parameter '" + name + "' is missing");
+        }
+        return value;
     }
 
     private void list(RoutingContext ctx) {

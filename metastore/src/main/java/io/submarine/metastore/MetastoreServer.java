@@ -2,6 +2,7 @@ package io.submarine.metastore;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 
@@ -11,20 +12,35 @@ final class MetastoreServer implements AutoCloseable {
     private final Vertx vertx;
     private final Database database;
     private final HttpServer server;
+    private final Router router;
 
-    private MetastoreServer(Vertx vertx, Database database, HttpServer server) {
+    private MetastoreServer(Vertx vertx, Database database, HttpServer server, Router router) {
         this.vertx = vertx;
         this.database = database;
         this.server = server;
+        this.router = router;
+    }
+
+    /** "METHOD /path" of every route, paths in OpenAPI's {param} form; for checking the OpenAPI document. */
+    java.util.Set<String> routes() {
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null) {
+                continue;
+            }
+            String path = route.getPath().replaceAll(":(\\w+)", "{$1}");
+            route.methods().forEach(method -> routes.add(method.name() + " " + path));
+        }
+        return routes;
     }
 
     static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            ApiRouter api = new ApiRouter(vertx, new ReportStore(database.dataSource()), tokens, maxBodyBytes);
-            HttpServer server = vertx.createHttpServer().requestHandler(api.router()).listen(port, host)
+            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), tokens, maxBodyBytes).router();
+            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
-            return new MetastoreServer(vertx, database, server);
+            return new MetastoreServer(vertx, database, server, router);
         } catch (ExecutionException e) {
             vertx.close();
             throw e.getCause() instanceof Exception cause ? cause : e;

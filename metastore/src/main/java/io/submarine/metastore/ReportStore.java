@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import javax.sql.DataSource;
 
 /** Reports in the database; every statement parameterized. Blocking: call it off the event loop. */
@@ -24,9 +25,71 @@ final class ReportStore {
         this.dataSource = dataSource;
     }
 
-    Stored insert(String kind, String key, ValidReport report) throws SQLException {
+    /** Stores a report, and the metric points it carries, in one transaction. */
+    Stored insert(String kind, String key, ValidReport report, List<MetricPoint> points) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Stored stored = insertReport(connection, kind, key, report);
+                if (!stored.duplicate() && !points.isEmpty()) {
+                    insertPoints(connection, stored.id(), report, points);
+                }
+                connection.commit();
+                return stored;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static void insertPoints(Connection connection, long reportId, ValidReport report, List<MetricPoint> points) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (report_id, owner_kind, owner_name, metric_key, step, metric_value, timestamp_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (MetricPoint point : points) {
+                insert.setLong(1, reportId);
+                insert.setString(2, report.ownerKind());
+                insert.setString(3, report.ownerName());
+                insert.setString(4, point.key());
+                insert.setLong(5, point.step());
+                insert.setDouble(6, point.value());
+                insert.setLong(7, point.timestampMs());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    /** A metric's points by step, thinned to at most {@code maxPoints} evenly spaced ones (the last always kept). */
+    List<MetricPoint> history(String ownerKind, String ownerName, String key, long fromStep, long toStep, int maxPoints) throws SQLException {
+        List<MetricPoint> all = new java.util.ArrayList<>();
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement insert = connection.prepareStatement(
+                PreparedStatement select = connection.prepareStatement("SELECT step, metric_value, timestamp_ms FROM metric_points"
+                        + " WHERE owner_kind = ? AND owner_name = ? AND metric_key = ? AND step BETWEEN ? AND ? ORDER BY step, id")) {
+            select.setString(1, ownerKind);
+            select.setString(2, ownerName);
+            select.setString(3, key);
+            select.setLong(4, fromStep);
+            select.setLong(5, toStep);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    all.add(new MetricPoint(key, rows.getLong(1), rows.getDouble(2), rows.getLong(3)));
+                }
+            }
+        }
+        if (all.size() <= maxPoints) {
+            return all;
+        }
+        List<MetricPoint> thinned = new java.util.ArrayList<>(maxPoints);
+        double stride = (all.size() - 1) / (double) (maxPoints - 1);
+        for (int i = 0; i < maxPoints; i++) {
+            thinned.add(all.get((int) Math.round(i * stride)));
+        }
+        return thinned;
+    }
+
+    private static Stored insertReport(Connection connection, String kind, String key, ValidReport report) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
                         "INSERT INTO reports (kind, idempotency_key, namespace, pod, pod_uid, container, restart_count, owner_kind, owner_name, payload, received_at)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
             insert.setString(1, kind);
@@ -40,10 +103,13 @@ final class ReportStore {
             insert.setString(9, report.ownerName());
             insert.setString(10, report.payload().encode());
             insert.setTimestamp(11, Timestamp.from(Instant.now()));
+            // A savepoint, so a duplicate doesn't abort the transaction (PostgreSQL would).
+            java.sql.Savepoint beforeInsert = connection.setSavepoint();
             try {
                 insert.executeUpdate();
             } catch (SQLException e) {
                 if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    connection.rollback(beforeInsert);
                     return new Stored(existing(connection, kind, key), true);
                 }
                 throw e;
