@@ -33,8 +33,11 @@ final class ApiRouter {
     private final long maxBodyBytes;
     private final ServiceMetrics metrics = new ServiceMetrics();
 
-    ApiRouter(Vertx vertx, ReportStore reports, Optional<Tokens> tokens, long maxBodyBytes) {
+    private final MlflowRoutes mlflow;
+
+    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, Optional<Tokens> tokens, long maxBodyBytes) {
         this.vertx = vertx;
+        this.mlflow = new MlflowRoutes(vertx, mlflowStore);
         this.reports = reports;
         this.tokens = tokens;
         this.maxBodyBytes = maxBodyBytes;
@@ -51,6 +54,8 @@ final class ApiRouter {
         router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
         router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
         router.get("/api/v1/metrics/history").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::history);
+        // Training scripts log and read back their own runs: every role may use the MLflow API.
+        mlflow.attach(router);
         router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.route().failureHandler(this::failure);
         return router;
@@ -213,7 +218,9 @@ final class ApiRouter {
             LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), error);
         }
         if (!ctx.response().ended()) {
-            json(ctx, status, new JsonObject(Map.of("code", code, "message", message)));
+            // MLflow clients read error_code; everything else gets {code, message}.
+            String codeField = ctx.request().path().startsWith(MlflowRoutes.PREFIX) ? "error_code" : "code";
+            json(ctx, status, new JsonObject(Map.of(codeField, code, "message", message)));
         }
     }
 }

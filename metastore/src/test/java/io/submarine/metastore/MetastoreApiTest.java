@@ -177,6 +177,73 @@ abstract class MetastoreApiTest {
         assertThat(documented).isEqualTo(server.routes());
     }
 
+    private static JsonNode mlflow(String method, String path, String body) throws Exception {
+        HttpResponse<String> response = method.equals("GET") ? get("/api/2.0/mlflow" + path, REPORTER)
+                : post("/api/2.0/mlflow" + path, REPORTER, null, body);
+        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void mlflowTrackingAsAClientUsesIt() throws Exception {
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"resnet-tuning\"}").path("experiment_id").asText();
+        assertThat(mlflow("GET", "/experiments/get-by-name?experiment_name=resnet-tuning", null).path("experiment").path("experiment_id").asText())
+                .isEqualTo(experimentId);
+        JsonNode duplicate = JSON.readTree(post("/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":\"resnet-tuning\"}").body());
+        assertThat(duplicate.path("error_code").asText()).isEqualTo("RESOURCE_ALREADY_EXISTS");
+
+        JsonNode run = mlflow("POST", "/runs/create", "{\"experiment_id\":\"" + experimentId + "\",\"start_time\":1700000000000,"
+                + "\"tags\":[{\"key\":\"mlflow.user\",\"value\":\"alice\"}]}").path("run");
+        String runId = run.path("info").path("run_id").asText();
+        assertThat(run.path("info").path("status").asText()).isEqualTo("RUNNING");
+
+        mlflow("POST", "/runs/log-parameter", "{\"run_id\":\"" + runId + "\",\"key\":\"lr\",\"value\":\"0.01\"}");
+        mlflow("POST", "/runs/log-metric", "{\"run_id\":\"" + runId + "\",\"key\":\"loss\",\"value\":0.9,\"timestamp\":1,\"step\":0}");
+        mlflow("POST", "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"metrics\":[{\"key\":\"loss\",\"value\":0.5,\"timestamp\":\"2\",\"step\":\"1\"},"
+                + "{\"key\":\"acc\",\"value\":0.7,\"timestamp\":2,\"step\":1}],\"params\":[{\"key\":\"batch\",\"value\":\"32\"}],"
+                + "\"tags\":[{\"key\":\"stage\",\"value\":\"tuning\"}]}");
+        mlflow("POST", "/runs/set-tag", "{\"run_id\":\"" + runId + "\",\"key\":\"stage\",\"value\":\"done\"}");
+        mlflow("POST", "/runs/update", "{\"run_id\":\"" + runId + "\",\"status\":\"FINISHED\",\"end_time\":1700000009999}");
+
+        JsonNode fetched = mlflow("GET", "/runs/get?run_id=" + runId, null).path("run");
+        assertThat(fetched.path("info").path("status").asText()).isEqualTo("FINISHED");
+        assertThat(fetched.path("info").path("end_time").asLong()).isEqualTo(1700000009999L);
+        assertThat(fetched.path("data").path("metrics").findValuesAsText("key")).containsExactly("acc", "loss");
+        assertThat(fetched.path("data").path("metrics").get(1).path("value").asDouble()).as("latest loss").isEqualTo(0.5);
+        assertThat(fetched.path("data").path("params").findValuesAsText("key")).containsExactly("batch", "lr");
+        assertThat(fetched.path("data").path("tags").toString()).contains("\"stage\"", "\"done\"", "mlflow.user");
+
+        JsonNode history = mlflow("GET", "/metrics/get-history?run_id=" + runId + "&metric_key=loss", null).path("metrics");
+        assertThat(history.findValuesAsText("step")).containsExactly("0", "1");
+        assertThat(mlflow("POST", "/runs/search", "{\"experiment_ids\":[\"" + experimentId + "\"]}").path("runs")).hasSize(1);
+        assertThat(mlflow("POST", "/experiments/search", "{\"max_results\":1000}").path("experiments").findValuesAsText("name")).contains("resnet-tuning");
+
+        // MLflow metrics are metric points of the experiment, so our own history API sees them too.
+        JsonNode ours = JSON.readTree(get("/api/v1/metrics/history?ownerKind=experiment&ownerName=resnet-tuning&key=loss", READER).body());
+        assertThat(ours.path("points")).hasSize(2);
+    }
+
+    @Test
+    void mlflowErrorsUseItsCodesAndLimits() throws Exception {
+        JsonNode missing = JSON.readTree(get("/api/2.0/mlflow/runs/get?run_id=nope", REPORTER).body());
+        assertThat(missing.path("error_code").asText()).isEqualTo("RESOURCE_DOES_NOT_EXIST");
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"limits\"}").path("experiment_id").asText();
+        String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":" + experimentId + "}").path("run").path("info").path("run_id").asText();
+        StringBuilder tooMany = new StringBuilder("{\"run_id\":\"" + runId + "\",\"params\":[");
+        for (int i = 0; i <= 100; i++) {
+            tooMany.append(i == 0 ? "" : ",").append("{\"key\":\"p").append(i).append("\",\"value\":\"v\"}");
+        }
+        HttpResponse<String> response = post("/api/2.0/mlflow/runs/log-batch", REPORTER, null, tooMany.append("]}").toString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error_code").asText()).isEqualTo("INVALID_PARAMETER_VALUE");
+        mlflow("POST", "/runs/log-parameter", "{\"run_id\":\"" + runId + "\",\"key\":\"lr\",\"value\":\"0.1\"}");
+        HttpResponse<String> changed = post("/api/2.0/mlflow/runs/log-parameter", REPORTER, null, "{\"run_id\":\"" + runId + "\",\"key\":\"lr\",\"value\":\"0.2\"}");
+        assertThat(changed.statusCode()).isEqualTo(400);
+        HttpResponse<String> badMetric = post("/api/2.0/mlflow/runs/log-metric", REPORTER, null, "{\"run_id\":\"" + runId + "\",\"key\":\"x\",\"value\":\"high\",\"timestamp\":1}");
+        assertThat(badMetric.statusCode()).isEqualTo(400);
+        assertThat(post("/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":").statusCode()).isEqualTo(400);
+    }
+
     @Test
     void healthAndReadiness() throws Exception {
         assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url("/healthz"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

@@ -1,0 +1,241 @@
+package io.submarine.metastore;
+
+import io.submarine.metastore.MlflowStore.KeyValue;
+import io.submarine.metastore.MlflowStore.Metric;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * A subset of MLflow's tracking REST API under {@code /api/2.0/mlflow/}, with its request and
+ * response shapes, limits and error codes, so MLflow clients and training scripts work unchanged.
+ */
+final class MlflowRoutes {
+
+    static final String PREFIX = "/api/2.0/mlflow";
+    private static final int MAX_METRICS = 1000;
+    private static final int MAX_PARAMS = 100;
+    private static final int MAX_TAGS = 100;
+    private static final int MAX_ENTITIES = 1000;
+
+    private final Vertx vertx;
+    private final MlflowStore store;
+
+    MlflowRoutes(Vertx vertx, MlflowStore store) {
+        this.vertx = vertx;
+        this.store = store;
+    }
+
+    void attach(Router router) {
+        router.post(PREFIX + "/experiments/create").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            String name = text(body, "name", true, 500);
+            if (name.isBlank()) {
+                throw invalid("experiment name must not be empty");
+            }
+            return new JsonObject().put("experiment_id", Long.toString(store.createExperiment(name, text(body, "artifact_location", false, 2000))));
+        }));
+        router.get(PREFIX + "/experiments/get").handler(ctx -> respond(ctx, () ->
+                new JsonObject().put("experiment", store.experiment("experiment_id", number(query(ctx, "experiment_id"), "experiment_id")))));
+        router.get(PREFIX + "/experiments/get-by-name").handler(ctx -> respond(ctx, () ->
+                new JsonObject().put("experiment", store.experiment("name", query(ctx, "experiment_name")))));
+        router.post(PREFIX + "/experiments/search").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            return store.searchExperiments(maxResults(body), body.containsKey("page_token") ? number(body.getValue("page_token"), "page_token") : 0);
+        }));
+        router.post(PREFIX + "/runs/create").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            long experimentId = number(required(body, "experiment_id"), "experiment_id");
+            long start = body.containsKey("start_time") ? number(body.getValue("start_time"), "start_time") : System.currentTimeMillis();
+            String runId = store.createRun(experimentId, text(body, "run_name", false, 250), start, keyValues(body, "tags", MAX_TAGS, 8000));
+            return new JsonObject().put("run", store.run(runId));
+        }));
+        router.post(PREFIX + "/runs/update").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            String runId = runId(body);
+            String status = text(body, "status", false, 20);
+            if (status != null && !List.of("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED").contains(status)) {
+                throw invalid("status must be RUNNING, SCHEDULED, FINISHED, FAILED or KILLED");
+            }
+            Long end = body.containsKey("end_time") ? number(body.getValue("end_time"), "end_time") : null;
+            store.updateRun(runId, status, end, text(body, "run_name", false, 250));
+            return new JsonObject().put("run_info", store.run(runId).getJsonObject("info"));
+        }));
+        router.get(PREFIX + "/runs/get").handler(ctx -> respond(ctx, () -> new JsonObject().put("run", store.run(query(ctx, "run_id")))));
+        router.post(PREFIX + "/runs/search").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            Object ids = body.getValue("experiment_ids");
+            if (!(ids instanceof JsonArray array)) {
+                throw invalid("experiment_ids must be a list");
+            }
+            List<Long> experimentIds = new ArrayList<>();
+            for (Object id : array) {
+                experimentIds.add(number(id, "experiment_ids"));
+            }
+            return store.searchRuns(experimentIds, maxResults(body), body.getString("page_token", ""));
+        }));
+        router.post(PREFIX + "/runs/log-metric").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            store.logBatch(runId(body), List.of(metric(body)), List.of(), List.of());
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/runs/log-parameter").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            store.logBatch(runId(body), List.of(), List.of(keyValue(body, 6000)), List.of());
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/runs/set-tag").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            store.logBatch(runId(body), List.of(), List.of(), List.of(keyValue(body, 8000)));
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/runs/log-batch").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            List<Metric> metrics = list(body, "metrics", MAX_METRICS, MlflowRoutes::metric);
+            List<KeyValue> params = keyValues(body, "params", MAX_PARAMS, 6000);
+            List<KeyValue> tags = keyValues(body, "tags", MAX_TAGS, 8000);
+            if (metrics.size() + params.size() + tags.size() > MAX_ENTITIES) {
+                throw invalid("A batch logging request can contain at most " + MAX_ENTITIES + " metrics, params and tags in total");
+            }
+            store.logBatch(runId(body), metrics, params, tags);
+            return new JsonObject();
+        }));
+        router.get(PREFIX + "/metrics/get-history").handler(ctx -> respond(ctx, () ->
+                new JsonObject().put("metrics", store.metricHistory(query(ctx, "run_id"), query(ctx, "metric_key")))));
+    }
+
+    private void respond(RoutingContext ctx, Callable<JsonObject> work) {
+        vertx.executeBlocking(work).onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encode()))
+                .onFailure(ctx::fail);
+    }
+
+    private static JsonObject body(RoutingContext ctx) {
+        try {
+            JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+            return body == null ? new JsonObject() : body;
+        } catch (RuntimeException e) {
+            throw new ApiException(400, "MALFORMED_REQUEST", "the body is not a JSON object");
+        }
+    }
+
+    private static ApiException invalid(String message) {
+        return new ApiException(400, "INVALID_PARAMETER_VALUE", message);
+    }
+
+    private static String query(RoutingContext ctx, String name) {
+        String value = ctx.request().getParam(name);
+        if (value == null || value.isEmpty()) {
+            throw invalid("Missing value for required parameter '" + name + "'");
+        }
+        return value;
+    }
+
+    private static Object required(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            throw invalid("Missing value for required parameter '" + field + "'");
+        }
+        return value;
+    }
+
+    private static String runId(JsonObject body) {
+        Object id = body.containsKey("run_id") ? body.getValue("run_id") : body.getValue("run_uuid");
+        if (!(id instanceof String text) || text.isEmpty()) {
+            throw invalid("Missing value for required parameter 'run_id'");
+        }
+        return text;
+    }
+
+    /** Proto3 JSON sends 64-bit integers as strings; accept numbers too. */
+    private static long number(Object value, String field) {
+        if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())) {
+            return number.longValue();
+        }
+        if (value instanceof String text) {
+            try {
+                return Long.parseLong(text.trim());
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        throw invalid("Invalid value " + value + " for parameter '" + field + "': expected a whole number");
+    }
+
+    private static String text(JsonObject body, String field, boolean requiredField, int max) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            if (requiredField) {
+                throw invalid("Missing value for required parameter '" + field + "'");
+            }
+            return null;
+        }
+        if (!(value instanceof String text)) {
+            throw invalid("Invalid value " + value + " for parameter '" + field + "': expected a string");
+        }
+        if (text.length() > max) {
+            throw invalid("'" + field + "' exceeds the maximum length of " + max);
+        }
+        return text;
+    }
+
+    private static int maxResults(JsonObject body) {
+        long max = body.containsKey("max_results") ? number(body.getValue("max_results"), "max_results") : 1000;
+        if (max < 1 || max > 50_000) {
+            throw invalid("max_results must be between 1 and 50000");
+        }
+        return (int) max;
+    }
+
+    private static Metric metric(JsonObject body) {
+        String key = text(body, "key", true, 250);
+        Object value = required(body, "value");
+        double number;
+        if (value instanceof Number n) {
+            number = n.doubleValue();
+        } else if (value instanceof String s && List.of("NaN", "Infinity", "-Infinity").contains(s)) {
+            number = Double.parseDouble(s);
+        } else {
+            throw invalid("Invalid value " + value + " for parameter 'value': expected a number");
+        }
+        long timestamp = number(required(body, "timestamp"), "timestamp");
+        long step = body.containsKey("step") ? number(body.getValue("step"), "step") : 0;
+        return new Metric(key, number, timestamp, step);
+    }
+
+    private static KeyValue keyValue(JsonObject body, int maxValue) {
+        String key = text(body, "key", true, 250);
+        String value = text(body, "value", true, maxValue);
+        return new KeyValue(key, value);
+    }
+
+    private static List<KeyValue> keyValues(JsonObject body, String field, int max, int maxValue) {
+        return list(body, field, max, item -> keyValue(item, maxValue));
+    }
+
+    private static <T> List<T> list(JsonObject body, String field, int max, Function<JsonObject, T> parse) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof JsonArray array)) {
+            throw invalid("'" + field + "' must be a list");
+        }
+        if (array.size() > max) {
+            throw invalid("A batch logging request can contain at most " + max + " " + field + ", got " + array.size());
+        }
+        List<T> items = new ArrayList<>();
+        for (Object item : array) {
+            if (!(item instanceof JsonObject object)) {
+                throw invalid("each of '" + field + "' must be an object");
+            }
+            items.add(parse.apply(object));
+        }
+        return items;
+    }
+}
