@@ -49,8 +49,8 @@ class ReportingTest {
         Path repo = TestRepos.create(work.resolve("repos/trainer"));
         Path token = Files.writeString(work.resolve("token"), "rep-token-55");
         int port = Fixtures.freePort();
-        try (ExternalServer ignored = metastore(port)) {
-            assertThat(Localizer.run(pod("http://127.0.0.1:" + port, token), "--code-root", work.resolve("code").toString(),
+        try (ExternalServer metastore = metastore(port)) {
+            assertThat(Localizer.run(pod("http://127.0.0.1:" + metastore.port(), token), "--code-root", work.resolve("code").toString(),
                     "--url", "file://" + repo, "--require-report")).isZero();
             HttpResponse<String> listing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/api/v1/reports/localizations?namespace=team-a&pod=trainer-0"))
