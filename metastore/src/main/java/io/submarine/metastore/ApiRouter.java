@@ -111,8 +111,10 @@ final class ApiRouter {
         if (key == null || key.isBlank() || key.length() > 200) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
         }
-        ValidReport report = ValidReport.of(body(ctx));
-        List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(report.payload()) : List.of();
+        ValidReport parsed = ValidReport.of(body(ctx));
+        List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
+        // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
+        ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(parsed.payload().copy().put("points", points.size()));
         vertx.executeBlocking(() -> reports.insert(kind, key, report, points)).onSuccess(stored -> {
             metrics.reported(kind, stored.duplicate(), points.size());
             json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate()));

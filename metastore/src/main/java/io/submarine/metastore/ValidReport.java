@@ -9,6 +9,10 @@ record ValidReport(String namespace, String pod, String podUid, String container
     private static final Set<String> FIELDS = Set.of("namespace", "pod", "podUid", "container", "restart", "ownerKind", "ownerName", "payload");
     private static final Set<String> OWNER_KINDS = Set.of("", "experiment", "notebook", "serving");
 
+    ValidReport withPayload(JsonObject other) {
+        return new ValidReport(namespace, pod, podUid, container, restart, ownerKind, ownerName, other);
+    }
+
     static ValidReport of(JsonObject body) {
         for (String field : body.fieldNames()) {
             if (!FIELDS.contains(field)) {
