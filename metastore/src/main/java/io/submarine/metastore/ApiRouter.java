@@ -2,7 +2,6 @@ package io.submarine.metastore;
 
 import io.submarine.metastore.Tokens.Role;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,10 +33,12 @@ final class ApiRouter {
     private final ServiceMetrics metrics = new ServiceMetrics();
 
     private final MlflowRoutes mlflow;
+    private final ResourceRoutes resources;
 
-    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, Optional<Tokens> tokens, long maxBodyBytes) {
+    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, ResourceStore resourceStore, Optional<Tokens> tokens, long maxBodyBytes) {
         this.vertx = vertx;
         this.mlflow = new MlflowRoutes(vertx, mlflowStore);
+        this.resources = new ResourceRoutes(vertx, resourceStore, this::require);
         this.reports = reports;
         this.tokens = tokens;
         this.maxBodyBytes = maxBodyBytes;
@@ -54,6 +55,7 @@ final class ApiRouter {
         router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
         router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
         router.get("/api/v1/metrics/history").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::history);
+        resources.attach(router);
         // Training scripts log and read back their own runs: every role may use the MLflow API.
         mlflow.attach(router);
         router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
@@ -111,7 +113,7 @@ final class ApiRouter {
         if (key == null || key.isBlank() || key.length() > 200) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
         }
-        ValidReport parsed = ValidReport.of(body(ctx));
+        ValidReport parsed = ValidReport.of(ApiBodies.object(ctx));
         List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
         // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
         ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(parsed.payload().copy().put("points", points.size()));
@@ -176,18 +178,6 @@ final class ApiRouter {
             return value;
         } catch (NumberFormatException e) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", name + " must be a whole number from 0 to " + max);
-        }
-    }
-
-    private static JsonObject body(RoutingContext ctx) {
-        try {
-            JsonObject body = ctx.body().asJsonObject();
-            if (body == null) {
-                throw new ApiException(400, "MALFORMED_REQUEST", "send a JSON object");
-            }
-            return body;
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(400, "MALFORMED_REQUEST", "the body is not a JSON object");
         }
     }
 

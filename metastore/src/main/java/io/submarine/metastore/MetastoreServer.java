@@ -37,7 +37,8 @@ final class MetastoreServer implements AutoCloseable {
     static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), new MlflowStore(database.dataSource()), tokens, maxBodyBytes).router();
+            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), new MlflowStore(database.dataSource()),
+                    new ResourceStore(database.dataSource()), tokens, maxBodyBytes).router();
             HttpServer server = vertx.createHttpServer().requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router);

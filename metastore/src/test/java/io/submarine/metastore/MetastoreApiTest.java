@@ -21,12 +21,13 @@ abstract class MetastoreApiTest {
 
     static final String REPORTER = "reporter-token-1";
     static final String READER = "reader-token-2";
+    static final String ADMIN = "admin-token-3";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static MetastoreServer server;
 
     static void startServer(Database database, Path dir) throws Exception {
-        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\n");
+        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\nadmin " + ADMIN + "\n");
         server = MetastoreServer.start(database, Optional.of(Tokens.read(tokens)), "127.0.0.1", 0, 64 * 1024);
     }
 
@@ -242,6 +243,59 @@ abstract class MetastoreApiTest {
         HttpResponse<String> badMetric = post("/api/2.0/mlflow/runs/log-metric", REPORTER, null, "{\"run_id\":\"" + runId + "\",\"key\":\"x\",\"value\":\"high\",\"timestamp\":1}");
         assertThat(badMetric.statusCode()).isEqualTo(400);
         assertThat(post("/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":").statusCode()).isEqualTo(400);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String token, String ifMatch, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (ifMatch != null) {
+            request.header("If-Match", ifMatch);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void resourcesHaveCrudWithOptimisticConcurrency() throws Exception {
+        String envs = "/api/v1/resources/environments";
+        HttpResponse<String> created = send("POST", envs, ADMIN, null, "{\"name\":\"tf-2.15\",\"spec\":{\"dockerImage\":\"tf:2.15\",\"pip\":[\"numpy\"]}}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("ETag")).contains("\"1\"");
+        assertThat(send("POST", envs, ADMIN, null, "{\"name\":\"tf-2.15\",\"spec\":{\"dockerImage\":\"x\"}}").statusCode()).isEqualTo(409);
+
+        HttpResponse<String> read = send("GET", envs + "/tf-2.15", READER, null, null);
+        assertThat(JSON.readTree(read.body()).path("spec").path("pip").get(0).asText()).isEqualTo("numpy");
+        String etag = read.headers().firstValue("ETag").orElseThrow();
+
+        String change = "{\"spec\":{\"dockerImage\":\"tf:2.15.1\"}}";
+        assertThat(send("PUT", envs + "/tf-2.15", ADMIN, null, change).statusCode()).as("no If-Match").isEqualTo(428);
+        HttpResponse<String> updated = send("PUT", envs + "/tf-2.15", ADMIN, etag, change);
+        assertThat(updated.statusCode()).isEqualTo(200);
+        assertThat(updated.headers().firstValue("ETag")).contains("\"2\"");
+        HttpResponse<String> stale = send("PUT", envs + "/tf-2.15", ADMIN, etag, "{\"spec\":{\"dockerImage\":\"lost-update\"}}");
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(JSON.readTree(send("GET", envs + "/tf-2.15", READER, null, null).body()).path("spec").path("dockerImage").asText()).isEqualTo("tf:2.15.1");
+
+        assertThat(send("POST", envs, READER, null, "{\"name\":\"x\",\"spec\":{\"dockerImage\":\"x\"}}").statusCode()).as("reader may not write").isEqualTo(403);
+        assertThat(send("POST", envs, ADMIN, null, "{\"name\":\"no-image\",\"spec\":{}}").statusCode()).isEqualTo(400);
+        assertThat(send("POST", envs, ADMIN, null, "{\"name\":\"Bad Name\",\"spec\":{\"dockerImage\":\"x\"}}").statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/api/v1/resources/model-versions", ADMIN, null,
+                "{\"name\":\"resnet-1\",\"spec\":{\"model\":\"resnet\",\"uri\":\"s3://m/resnet/1\"}}").statusCode()).as("unregistered model").isEqualTo(400);
+        assertThat(send("POST", "/api/v1/resources/registered-models", ADMIN, null, "{\"name\":\"resnet\",\"spec\":{}}").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/resources/model-versions", ADMIN, null,
+                "{\"name\":\"resnet-1\",\"spec\":{\"model\":\"resnet\",\"uri\":\"s3://m/resnet/1\"}}").statusCode()).isEqualTo(201);
+
+        for (String name : new String[] {"tf-2.16", "tf-2.17", "torch-2.3"}) {
+            assertThat(send("POST", envs, ADMIN, null, "{\"name\":\"" + name + "\",\"spec\":{\"dockerImage\":\"i\"}}").statusCode()).isEqualTo(201);
+        }
+        JsonNode page = JSON.readTree(send("GET", envs + "?prefix=tf-&limit=2", READER, null, null).body());
+        assertThat(page.path("items").findValuesAsText("name")).containsExactly("tf-2.15", "tf-2.16");
+        JsonNode next = JSON.readTree(send("GET", envs + "?prefix=tf-&limit=2&cursor=" + page.path("nextCursor").asText(), READER, null, null).body());
+        assertThat(next.path("items").findValuesAsText("name")).containsExactly("tf-2.17");
+
+        assertThat(send("DELETE", envs + "/tf-2.15", ADMIN, "\"1\"", null).statusCode()).as("stale delete").isEqualTo(412);
+        assertThat(send("DELETE", envs + "/tf-2.15", ADMIN, "\"2\"", null).statusCode()).isEqualTo(204);
+        assertThat(send("GET", envs + "/tf-2.15", READER, null, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/api/v1/resources/recipes", READER, null, null).statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -1,0 +1,168 @@
+package io.submarine.metastore;
+
+import io.submarine.metastore.Tokens.Role;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * CRUD for the resources users manage, with ETags: a read returns {@code ETag: "<version>"}; an
+ * update must send it back as {@code If-Match} (428 without, 412 when stale); a delete may.
+ * Reading needs the reader or admin role; writing needs admin.
+ */
+final class ResourceRoutes {
+
+    static final Set<String> KINDS = Set.of("experiments", "experiment-templates", "notebooks", "servings", "environments",
+            "registered-models", "model-versions");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    private static final String BASE = "/api/v1/resources/:kind";
+
+    private final Vertx vertx;
+    private final ResourceStore store;
+    private final Consumer<RoutingContext> readers;
+    private final Consumer<RoutingContext> writers;
+
+    ResourceRoutes(Vertx vertx, ResourceStore store, java.util.function.BiConsumer<RoutingContext, Set<Role>> require) {
+        this.vertx = vertx;
+        this.store = store;
+        this.readers = ctx -> require.accept(ctx, EnumSet.of(Role.READER, Role.ADMIN));
+        this.writers = ctx -> require.accept(ctx, EnumSet.of(Role.ADMIN));
+    }
+
+    void attach(Router router) {
+        router.post(BASE).handler(allowed(false)).handler(ctx -> {
+            String kind = kind(ctx);
+            JsonObject body = ApiBodies.object(ctx);
+            for (String field : body.fieldNames()) {
+                if (!Set.of("name", "spec").contains(field)) {
+                    throw new ApiException(400, "INVALID_PARAMETER_VALUE", "unknown field '" + field + "'; known: name, spec");
+                }
+            }
+            String name = name(body.getValue("name"));
+            JsonObject spec = spec(kind, body.getValue("spec"));
+            respond(ctx, 201, () -> {
+                checkReferences(kind, spec);
+                return store.create(kind, name, spec);
+            });
+        });
+        router.get(BASE).handler(allowed(true)).handler(ctx -> {
+            String kind = kind(ctx);
+            String prefix = ctx.request().getParam("prefix", "");
+            String cursor = ctx.request().getParam("cursor", "");
+            int limit = limit(ctx.request().getParam("limit"));
+            respond(ctx, 200, () -> store.list(kind, prefix, cursor, limit));
+        });
+        router.get(BASE + "/:name").handler(allowed(true)).handler(ctx -> {
+            String kind = kind(ctx);
+            respond(ctx, 200, () -> store.get(kind, ctx.pathParam("name")));
+        });
+        router.put(BASE + "/:name").handler(allowed(false)).handler(ctx -> {
+            String kind = kind(ctx);
+            Long expected = ifMatch(ctx);
+            if (expected == null) {
+                throw new ApiException(428, "PRECONDITION_REQUIRED", "send If-Match with the ETag you read, so a concurrent change is not overwritten");
+            }
+            JsonObject body = ApiBodies.object(ctx);
+            JsonObject spec = spec(kind, body.getValue("spec"));
+            respond(ctx, 200, () -> {
+                checkReferences(kind, spec);
+                return store.update(kind, ctx.pathParam("name"), expected, spec);
+            });
+        });
+        router.delete(BASE + "/:name").handler(allowed(false)).handler(ctx -> {
+            String kind = kind(ctx);
+            Long expected = ifMatch(ctx);
+            vertx.executeBlocking(() -> {
+                store.delete(kind, ctx.pathParam("name"), expected);
+                return null;
+            }).onSuccess(ignored -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+        });
+    }
+
+    private io.vertx.core.Handler<RoutingContext> allowed(boolean read) {
+        return ctx -> (read ? readers : writers).accept(ctx);
+    }
+
+    private void respond(RoutingContext ctx, int status, Callable<JsonObject> work) {
+        vertx.executeBlocking(work).onSuccess(resource -> {
+            if (resource.containsKey("version")) {
+                ctx.response().putHeader("ETag", "\"" + resource.getLong("version") + "\"");
+            }
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(resource.encode());
+        }).onFailure(ctx::fail);
+    }
+
+    private void checkReferences(String kind, JsonObject spec) throws java.sql.SQLException {
+        if (kind.equals("model-versions") && !store.exists("registered-models", spec.getString("model"))) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "registered model '" + spec.getString("model") + "' does not exist; register it first");
+        }
+    }
+
+    private static String kind(RoutingContext ctx) {
+        String kind = ctx.pathParam("kind");
+        if (!KINDS.contains(kind)) {
+            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "no resource kind '" + kind + "'; kinds: " + String.join(", ", new java.util.TreeSet<>(KINDS)));
+        }
+        return kind;
+    }
+
+    private static String name(Object value) {
+        if (!(value instanceof String name) || !NAME.matcher(name).matches()) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "name must be 1-253 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit");
+        }
+        return name;
+    }
+
+    /** The spec, with what each kind can't do without. */
+    private static JsonObject spec(String kind, Object value) {
+        if (!(value instanceof JsonObject spec)) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "spec must be a JSON object");
+        }
+        Map<String, String> required = switch (kind) {
+            case "environments" -> Map.of("dockerImage", "the image the environment runs");
+            case "model-versions" -> Map.of("model", "the registered model's name", "uri", "where the version's files are (its _MANIFEST.json)");
+            case "servings" -> Map.of("model", "the registered model to serve");
+            default -> Map.of();
+        };
+        required.forEach((field, what) -> {
+            if (!(spec.getValue(field) instanceof String text) || text.isBlank()) {
+                throw new ApiException(400, "INVALID_PARAMETER_VALUE", kind + " need spec." + field + ": " + what);
+            }
+        });
+        return spec;
+    }
+
+    private static int limit(String text) {
+        if (text == null) {
+            return 100;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= 1000) {
+                return limit;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ApiException(400, "INVALID_PARAMETER_VALUE", "limit must be a whole number from 1 to 1000");
+    }
+
+    private static Long ifMatch(RoutingContext ctx) {
+        String header = ctx.request().getHeader("If-Match");
+        if (header == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(header.replace("W/", "").replace("\"", "").trim());
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "If-Match must be an ETag this service gave out, like \"3\"");
+        }
+    }
+}

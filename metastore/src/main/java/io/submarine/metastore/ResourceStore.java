@@ -1,0 +1,135 @@
+package io.submarine.metastore;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * Named resources with a version for optimistic concurrency: an update or delete names the
+ * version it read, and loses (412) if someone else wrote in between. Blocking: off the event loop.
+ */
+final class ResourceStore {
+
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final DataSource dataSource;
+
+    ResourceStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    JsonObject create(String kind, String name, JsonObject spec) throws SQLException {
+        long now = System.currentTimeMillis();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement insert = connection.prepareStatement("INSERT INTO resources (kind, name, resource_version, spec, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)")) {
+            insert.setString(1, kind);
+            insert.setString(2, name);
+            insert.setString(3, spec.encode());
+            insert.setLong(4, now);
+            insert.setLong(5, now);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new ApiException(409, "RESOURCE_ALREADY_EXISTS", kind + " '" + name + "' already exists");
+            }
+            throw e;
+        }
+        return get(kind, name);
+    }
+
+    JsonObject get(String kind, String name) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT name, resource_version, spec, created_at, updated_at FROM resources WHERE kind = ? AND name = ?")) {
+            select.setString(1, kind);
+            select.setString(2, name);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", kind + " '" + name + "' does not exist");
+                }
+                return json(rows);
+            }
+        }
+    }
+
+    boolean exists(String kind, String name) throws SQLException {
+        try {
+            get(kind, name);
+            return true;
+        } catch (ApiException e) {
+            return false;
+        }
+    }
+
+    JsonObject update(String kind, String name, long expectedVersion, JsonObject spec) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE resources SET spec = ?, resource_version = resource_version + 1, updated_at = ?"
+                        + " WHERE kind = ? AND name = ? AND resource_version = ?")) {
+            update.setString(1, spec.encode());
+            update.setLong(2, System.currentTimeMillis());
+            update.setString(3, kind);
+            update.setString(4, name);
+            update.setLong(5, expectedVersion);
+            if (update.executeUpdate() == 0) {
+                throw conflict(kind, name, expectedVersion);
+            }
+        }
+        return get(kind, name);
+    }
+
+    void delete(String kind, String name, Long expectedVersion) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement delete = connection.prepareStatement("DELETE FROM resources WHERE kind = ? AND name = ?"
+                        + (expectedVersion == null ? "" : " AND resource_version = ?"))) {
+            delete.setString(1, kind);
+            delete.setString(2, name);
+            if (expectedVersion != null) {
+                delete.setLong(3, expectedVersion);
+            }
+            if (delete.executeUpdate() == 0) {
+                if (expectedVersion == null) {
+                    throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", kind + " '" + name + "' does not exist");
+                }
+                throw conflict(kind, name, expectedVersion);
+            }
+        }
+    }
+
+    private ApiException conflict(String kind, String name, long expectedVersion) throws SQLException {
+        JsonObject current = get(kind, name);
+        return new ApiException(412, "PRECONDITION_FAILED", kind + " '" + name + "' is at version " + current.getLong("version")
+                + ", not " + expectedVersion + ": read it again and reapply your change");
+    }
+
+    /** Resources of a kind by name, from after {@code cursor}, optionally only names starting with {@code prefix}. */
+    JsonObject list(String kind, String prefix, String cursor, int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT name, resource_version, spec, created_at, updated_at FROM resources"
+                        + " WHERE kind = ? AND name > ? AND name LIKE ? ESCAPE '!' ORDER BY name LIMIT ?")) {
+            select.setString(1, kind);
+            select.setString(2, cursor);
+            select.setString(3, prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            select.setInt(4, limit + 1);
+            JsonArray items = new JsonArray();
+            JsonObject page = new JsonObject();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    if (items.size() == limit) {
+                        page.put("nextCursor", items.getJsonObject(limit - 1).getString("name"));
+                        break;
+                    }
+                    items.add(json(rows));
+                }
+            }
+            return page.put("items", items);
+        }
+    }
+
+    private static JsonObject json(ResultSet rows) throws SQLException {
+        return new JsonObject().put("name", rows.getString(1)).put("version", rows.getLong(2)).put("spec", new JsonObject(rows.getString(3)))
+                .put("created", rows.getLong(4)).put("updated", rows.getLong(5));
+    }
+}
