@@ -20,7 +20,10 @@ import picocli.CommandLine;
  */
 public final class Program {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Program.class);
+    /** Logging starts on first use: --help and --version never pay for configuring it (~70 ms). */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Program.class);
+    }
 
     /** The environment variable that overrides where the termination message goes. */
     public static final String TERMINATION_MESSAGE_ENV = "SUBMARINE_TERMINATION_MESSAGE_PATH";
@@ -71,15 +74,15 @@ public final class Program {
     private int fail(ExitCode exitCode, Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (exitCode == ExitCode.INTERNAL) {
-            LOG.error("failed ({}): {}", exitCode.meaning(), message, e);
+            Log.LOG.error("failed ({}): {}", exitCode.meaning(), message, e);
         } else {
-            LOG.error("failed ({}): {}", exitCode.meaning(), message);
+            Log.LOG.error("failed ({}): {}", exitCode.meaning(), message);
         }
         Path path = Path.of(environment.getOrDefault(TERMINATION_MESSAGE_ENV, DEFAULT_TERMINATION_MESSAGE));
         try {
             new TerminationMessage(path, redactor).write(exitCode.meaning() + ": " + message);
         } catch (IOException | RuntimeException notInAPod) {
-            LOG.debug("no termination message written to {}: {}", path, notInAPod.toString());
+            Log.LOG.debug("no termination message written to {}: {}", path, notInAPod.toString());
         }
         return exitCode.code();
     }
