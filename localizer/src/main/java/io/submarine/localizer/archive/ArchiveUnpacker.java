@@ -74,25 +74,37 @@ public final class ArchiveUnpacker {
             try {
                 compressor = new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
                         .createCompressorInputStream(compression, in, true);
-                decompressed = new BufferedInputStream(compressor, 64 * 1024);
+                // Decompress on its own core while this thread unpacks; 8 MiB in flight at most.
+                decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
             } catch (CompressorException e) {
                 throw new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
             }
         }
-        Writer writer = new Writer(root, counted);
-        String archive = detectArchive(decompressed);
-        String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
-        if (archive == null) {
-            if (compression == null) {
-                throw new UnsafeArchiveException("not an archive or compressed file this localizer knows (tar, zip, gzip, bzip2, xz, zstd)");
+        try {
+            Writer writer = new Writer(root, counted);
+            String archive = detectArchive(decompressed);
+            String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
+            if (archive == null) {
+                if (compression == null) {
+                    throw new UnsafeArchiveException("not an archive or compressed file this localizer knows (tar, zip, gzip, bzip2, xz, zstd)");
+                }
+                writer.file(List.of(singleFileName(compressor, sourceName)), decompressed, 0644);
+            } else if (archive.equals(ArchiveStreamFactory.ZIP)) {
+                unpackZip(decompressed, root, writer);
+            } else {
+                unpackStream(decompressed, archive, writer);
             }
-            writer.file(List.of(singleFileName(compressor, sourceName)), decompressed, 0644);
-        } else if (archive.equals(ArchiveStreamFactory.ZIP)) {
-            unpackZip(decompressed, root, writer);
-        } else {
-            unpackStream(decompressed, archive, writer);
+            if (compression != null) {
+                // Read the decompressed stream to its end, so the read-ahead thread is done with
+                // the source before the caller reads what follows (its digest covers every byte).
+                decompressed.transferTo(OutputStream.nullOutputStream());
+            }
+            return new Result(format, writer.files, writer.bytes);
+        } finally {
+            if (compression != null) {
+                decompressed.close(); // stops the read-ahead thread; the caller's stream stays open
+            }
         }
-        return new Result(format, writer.files, writer.bytes);
     }
 
     private static String detectCompression(InputStream in) throws IOException {
@@ -184,6 +196,12 @@ public final class ArchiveUnpacker {
     private final class Writer {
         private final Path root;
         private final CountingInputStream compressed;
+        /**
+         * Directories this writer made or checked. They stay directories: no entry may replace a
+         * directory (with a file, a link or a hard link), so they need no second look, which
+         * saves several system calls per path segment on archives with many files.
+         */
+        private final java.util.Set<Path> knownDirectories = new java.util.HashSet<>();
         long files;
         long bytes;
         long entries;
@@ -240,6 +258,9 @@ public final class ArchiveUnpacker {
             Path current = root;
             for (int i = 0; i < segments.size() - 1; i++) {
                 current = current.resolve(segments.get(i));
+                if (knownDirectories.contains(current)) {
+                    continue;
+                }
                 if (Files.isSymbolicLink(current)) {
                     throw new UnsafeArchiveException("entry " + String.join("/", segments) + " would be written through the symbolic link " + root.relativize(current));
                 }
@@ -248,6 +269,7 @@ public final class ArchiveUnpacker {
                 } else if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
                     throw new UnsafeArchiveException("entry " + String.join("/", segments) + " needs " + root.relativize(current) + " to be a directory, but it is a file");
                 }
+                knownDirectories.add(current);
             }
             Path place = current.resolve(segments.get(segments.size() - 1));
             if (Files.isSymbolicLink(place)) {
@@ -261,13 +283,19 @@ public final class ArchiveUnpacker {
             if (!Files.isDirectory(place, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(place);
             }
+            knownDirectories.add(place);
+        }
+
+        /** A link or file may replace an earlier file or link of the same name, never a directory. */
+        private void refuseReplacingDirectory(Path place, List<String> segments) throws UnsafeArchiveException {
+            if (Files.isDirectory(place, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UnsafeArchiveException("entry " + String.join("/", segments) + " would replace a directory the archive made");
+            }
         }
 
         void file(List<String> segments, InputStream content, int mode) throws IOException {
             Path place = placeFor(segments);
-            if (Files.isDirectory(place, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UnsafeArchiveException("entry " + String.join("/", segments) + " is a file where the archive made a directory");
-            }
+            refuseReplacingDirectory(place, segments);
             // A later entry of the same name replaces the earlier one, as tar does.
             Files.deleteIfExists(place);
             try (OutputStream out = Files.newOutputStream(place, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
@@ -310,6 +338,7 @@ public final class ArchiveUnpacker {
                 throw new UnsafeArchiveException("symbolic link " + String.join("/", segments) + " points to the absolute path " + EntryPath.printable(linkTarget));
             }
             Path place = placeFor(segments);
+            refuseReplacingDirectory(place, segments);
             Path resolved = resolveInside(place.getParent(), linkTarget, 0);
             if (resolved == null) {
                 throw new UnsafeArchiveException("symbolic link " + String.join("/", segments) + " -> " + EntryPath.printable(linkTarget) + " points outside the target");
@@ -369,6 +398,7 @@ public final class ArchiveUnpacker {
                 throw new UnsafeArchiveException("hard link " + String.join("/", segments) + " names " + EntryPath.printable(linkName) + ", which is not a file unpacked before it");
             }
             Path place = placeFor(segments);
+            refuseReplacingDirectory(place, segments);
             Files.deleteIfExists(place);
             try {
                 Files.createLink(place, source);

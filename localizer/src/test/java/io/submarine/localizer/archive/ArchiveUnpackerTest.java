@@ -241,6 +241,14 @@ class ArchiveUnpackerTest {
     }
 
     @Test
+    void aLinkMayNotReplaceADirectoryOthersWriteInto() throws IOException {
+        // "dir" becomes a directory, then a link to outside; a later "dir/x" would follow it.
+        byte[] archive = tar(out -> out, TarEntry.file("dir/a", "1"), TarEntry.symlink("dir", "."), TarEntry.file("dir/x", "2"));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new java.io.ByteArrayInputStream(archive), "a.tar", target))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("would replace a directory");
+    }
+
+    @Test
     void limitsStopBombsAndFloods() throws IOException {
         ByteArrayOutputStream bomb = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bomb))) {
