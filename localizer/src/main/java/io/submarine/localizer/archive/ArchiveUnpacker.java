@@ -411,7 +411,8 @@ public final class ArchiveUnpacker {
 
     /** Counts the compressed bytes consumed, for the expansion-ratio limit. */
     private static final class CountingInputStream extends FilterInputStream {
-        private long count;
+        /** Written by the read-ahead thread, read by the unpacking one for the ratio limit. */
+        private volatile long count;
 
         CountingInputStream(InputStream in) {
             super(in);
