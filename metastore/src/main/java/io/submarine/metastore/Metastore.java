@@ -44,6 +44,12 @@ public final class Metastore implements Callable<Integer> {
     @Option(names = "--token-file", description = "File of '<role> <token>' lines (roles: reporter, reader, admin). Without it every request is admin: only for a single-user machine.")
     Path tokenFile;
 
+    @Option(names = "--tls-cert-file", description = "Serve HTTPS with this PEM certificate chain (with --tls-key-file).")
+    Path tlsCertFile;
+
+    @Option(names = "--tls-key-file", description = "The PEM private key of --tls-cert-file.")
+    Path tlsKeyFile;
+
     @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Largest request body (default: 8 MiB).")
     long maxBodyBytes;
 
@@ -55,7 +61,11 @@ public final class Metastore implements Callable<Integer> {
         }
         Database database = jdbcUrl == null ? Database.embedded(Files.createDirectories(dataDir))
                 : Database.open(jdbcUrl, jdbcUser, jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile, StandardCharsets.UTF_8).strip());
-        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes);
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
+        }
+        Optional<MetastoreServer.Tls> tls = tlsCertFile == null ? Optional.empty() : Optional.of(new MetastoreServer.Tls(tlsCertFile, tlsKeyFile));
+        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls);
         LOG.info("metastore listening on {}:{}", host, server.port());
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownDeadline shutdown = new ShutdownDeadline(Duration.ofSeconds(20), Clock.systemUTC());
@@ -69,7 +79,8 @@ public final class Metastore implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new Program("METASTORE", System.getenv(), e -> e instanceof java.sql.SQLException ? ExitCode.UNREACHABLE : null)
+        System.exit(new Program("METASTORE", System.getenv(), e -> e instanceof java.sql.SQLException ? ExitCode.UNREACHABLE
+                : e instanceof IllegalArgumentException ? ExitCode.CONFIG : null)
                 .run(new Metastore(), args));
     }
 }

@@ -34,12 +34,22 @@ final class MetastoreServer implements AutoCloseable {
         return routes;
     }
 
+    /** Where the TLS certificate chain and private key are, as PEM files. */
+    record Tls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
+
     static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
+        return start(database, tokens, host, port, maxBodyBytes, Optional.empty());
+    }
+
+    static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls) throws Exception {
+        io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
+        tls.ifPresent(t -> options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                .setCertPath(t.certFile().toString()).setKeyPath(t.keyFile().toString())));
         Vertx vertx = Vertx.vertx();
         try {
             Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), new MlflowStore(database.dataSource()),
                     new ResourceStore(database.dataSource()), tokens, maxBodyBytes).router();
-            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(port, host)
+            HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router);
         } catch (ExecutionException e) {
