@@ -7,6 +7,7 @@ import io.submarine.localizer.fetch.Fetched;
 import io.submarine.localizer.fetch.Fetcher;
 import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SourceType;
+import io.submarine.storage.retry.Retrier;
 import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -39,19 +40,14 @@ final class LocalizationRun {
     static final String RECORD_FILE = ".localized.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Sleeps between attempts; injected so tests of the retry loop don't wait. */
-    interface Sleeper {
-        void sleep(Duration duration) throws InterruptedException;
-    }
-
     private final Map<SourceType, Fetcher> fetchers;
     private final RetryPolicy retryPolicy;
     private final Duration timeout;
     private final int parallelism;
     private final Path codeRoot;
-    private final Sleeper sleeper;
+    private final Retrier.Sleeper sleeper;
 
-    LocalizationRun(Map<SourceType, Fetcher> fetchers, RetryPolicy retryPolicy, Duration timeout, int parallelism, Path codeRoot, Sleeper sleeper) {
+    LocalizationRun(Map<SourceType, Fetcher> fetchers, RetryPolicy retryPolicy, Duration timeout, int parallelism, Path codeRoot, Retrier.Sleeper sleeper) {
         this.fetchers = fetchers;
         this.retryPolicy = retryPolicy;
         this.timeout = timeout;

@@ -36,7 +36,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 
 /**
@@ -288,7 +287,7 @@ final class LocalBlobStore implements BlobStore, SupportsRename, SupportsAppend 
     }
 
     /** Walks the tree one directory at a time, so a huge tree is never held in memory at once. */
-    private static final class TreeIterator implements BlobIterator {
+    private static final class TreeIterator extends AbstractBlobIterator {
         private final Location directory;
         private final Path root;
         private final Deque<Path> pendingDirectories = new ArrayDeque<>();
@@ -301,7 +300,7 @@ final class LocalBlobStore implements BlobStore, SupportsRename, SupportsAppend 
         }
 
         @Override
-        public boolean hasNext() throws IOException {
+        protected BlobInfo computeNext() throws IOException {
             while (ready.isEmpty() && !pendingDirectories.isEmpty()) {
                 Path dir = pendingDirectories.pop();
                 try (Stream<Path> children = Files.list(dir)) {
@@ -329,14 +328,6 @@ final class LocalBlobStore implements BlobStore, SupportsRename, SupportsAppend 
                 } catch (IOException e) {
                     throw classify(directory, e);
                 }
-            }
-            return !ready.isEmpty();
-        }
-
-        @Override
-        public BlobInfo next() throws IOException {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
             }
             return ready.poll();
         }

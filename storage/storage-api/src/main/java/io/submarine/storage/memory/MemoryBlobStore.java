@@ -1,5 +1,6 @@
 package io.submarine.storage.memory;
 
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobExistsException;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
@@ -16,7 +17,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -115,16 +115,11 @@ public final class MemoryBlobStore implements BlobStore {
                 .tailMap(prefix).entrySet().stream()
                 .takeWhile(e -> e.getKey().startsWith(prefix))
                 .iterator();
-        return new BlobIterator() {
+        return new AbstractBlobIterator() {
             @Override
-            public boolean hasNext() {
-                return entries.hasNext();
-            }
-
-            @Override
-            public BlobInfo next() {
+            protected BlobInfo computeNext() {
                 if (!entries.hasNext()) {
-                    throw new NoSuchElementException();
+                    return null;
                 }
                 Map.Entry<String, Blob> e = entries.next();
                 return info(Location.of(e.getKey()), e.getValue());

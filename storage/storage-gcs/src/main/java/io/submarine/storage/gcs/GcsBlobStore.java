@@ -10,6 +10,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.Storage.BlobListOption;
 import com.google.cloud.storage.Storage.BlobTargetOption;
 import com.google.cloud.storage.Storage.BlobWriteOption;
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;
 import io.submarine.storage.BlobOutputStream;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * {@code gs://bucket/key} on the Google Cloud Storage client. Writes are resumable uploads
@@ -166,30 +166,23 @@ final class GcsBlobStore implements BlobStore, SupportsCompose {
     public BlobIterator list(Location directory) throws IOException {
         Location dir = directory.asDirectory();
         BlobId prefix = blobId(dir);
-        return new BlobIterator() {
+        return new AbstractBlobIterator() {
             private Page<Blob> page;
             private Iterator<Blob> blobs = List.<Blob>of().iterator();
-            private boolean started;
 
             @Override
-            public boolean hasNext() throws IOException {
+            protected io.submarine.storage.BlobInfo computeNext() throws IOException {
                 try {
-                    while (!blobs.hasNext() && (!started || page.hasNextPage())) {
-                        page = started ? page.getNextPage()
+                    while (!blobs.hasNext() && (page == null || page.hasNextPage())) {
+                        page = page != null ? page.getNextPage()
                                 : storage.list(prefix.getBucket(), BlobListOption.prefix(prefix.getName()), BlobListOption.pageSize(listPageSize));
-                        started = true;
                         blobs = page.getValues().iterator();
                     }
                 } catch (RuntimeException e) {
                     throw GcsErrors.classify(dir, e);
                 }
-                return blobs.hasNext();
-            }
-
-            @Override
-            public io.submarine.storage.BlobInfo next() throws IOException {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
+                if (!blobs.hasNext()) {
+                    return null;
                 }
                 Blob blob = blobs.next();
                 return info(new Location(dir.scheme(), dir.authority(), blob.getName()), blob);

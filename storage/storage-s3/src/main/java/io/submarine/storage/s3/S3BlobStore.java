@@ -1,5 +1,6 @@
 package io.submarine.storage.s3;
 
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobFatalException;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
@@ -17,7 +18,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -113,12 +113,12 @@ final class S3BlobStore implements BlobStore, SupportsCompose {
         S3Location s3 = S3Location.of(directory.asDirectory());
         ListObjectsV2Request first = ListObjectsV2Request.builder()
                 .bucket(s3.bucket()).prefix(s3.key()).maxKeys(config.listPageSize()).build();
-        return new BlobIterator() {
+        return new AbstractBlobIterator() {
             private ListObjectsV2Request next = first;
             private Iterator<S3Object> page = List.<S3Object>of().iterator();
 
             @Override
-            public boolean hasNext() throws IOException {
+            protected BlobInfo computeNext() throws IOException {
                 while (!page.hasNext() && next != null) {
                     ListObjectsV2Response response;
                     try {
@@ -131,13 +131,8 @@ final class S3BlobStore implements BlobStore, SupportsCompose {
                             ? next.toBuilder().continuationToken(response.nextContinuationToken()).build()
                             : null;
                 }
-                return page.hasNext();
-            }
-
-            @Override
-            public BlobInfo next() throws IOException {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
+                if (!page.hasNext()) {
+                    return null;
                 }
                 S3Object object = page.next();
                 return new BlobInfo(new Location(directory.scheme(), s3.bucket(), object.key()),

@@ -1,5 +1,6 @@
 package io.submarine.storage.vfs;
 
+import io.submarine.storage.AbstractBlobIterator;
 import io.submarine.storage.BlobAccessDeniedException;
 import io.submarine.storage.BlobFatalException;
 import io.submarine.storage.BlobInfo;
@@ -18,7 +19,6 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.commons.vfs2.FileContent;
 import org.apache.commons.vfs2.FileObject;
@@ -70,12 +70,15 @@ final class VfsBlobStore implements BlobStore {
     public BlobInfo stat(Location location) throws IOException {
         FileObject file = file(location);
         try {
-            FileContent content = file.getContent();
-            long modified = safeLastModified(content);
-            return new BlobInfo(location, content.getSize(), Instant.ofEpochMilli(modified), modified + "-" + content.getSize());
+            return info(location, file.getContent());
         } catch (FileSystemException e) {
             throw classify(location, e);
         }
+    }
+
+    private static BlobInfo info(Location location, FileContent content) throws FileSystemException {
+        long modified = safeLastModified(content);
+        return new BlobInfo(location, content.getSize(), Instant.ofEpochMilli(modified), modified + "-" + content.getSize());
     }
 
     private static long safeLastModified(FileContent content) {
@@ -158,11 +161,11 @@ final class VfsBlobStore implements BlobStore {
         } catch (FileSystemException e) {
             throw classify(dir, e);
         }
-        return new BlobIterator() {
+        return new AbstractBlobIterator() {
             private final Deque<BlobInfo> ready = new ArrayDeque<>();
 
             @Override
-            public boolean hasNext() throws IOException {
+            protected BlobInfo computeNext() throws IOException {
                 while (ready.isEmpty() && !pending.isEmpty()) {
                     FileObject folder = pending.pop();
                     try {
@@ -170,23 +173,12 @@ final class VfsBlobStore implements BlobStore {
                             if (child.getType() == FileType.FOLDER) {
                                 pending.push(child);
                             } else if (child.getType() == FileType.FILE) {
-                                String relative = root.getName().getRelativeName(child.getName());
-                                FileContent content = child.getContent();
-                                long modified = safeLastModified(content);
-                                ready.add(new BlobInfo(dir.resolve(relative), content.getSize(), Instant.ofEpochMilli(modified), modified + "-" + content.getSize()));
+                                ready.add(info(dir.resolve(root.getName().getRelativeName(child.getName())), child.getContent()));
                             }
                         }
                     } catch (FileSystemException e) {
                         throw classify(dir, e);
                     }
-                }
-                return !ready.isEmpty();
-            }
-
-            @Override
-            public BlobInfo next() throws IOException {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
                 }
                 return ready.poll();
             }
