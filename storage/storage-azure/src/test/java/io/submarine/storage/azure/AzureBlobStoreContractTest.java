@@ -126,6 +126,33 @@ class AzureBlobStoreContractTest extends BlobStoreContractTest {
     }
 
     @Test
+    void aConnectionStringOrASasTokenFromAFileWorksToo() throws Exception {
+        String connectionString = "DefaultEndpointsProtocol=http;AccountName=" + AzuriteServer.ACCOUNT + ";AccountKey=" + AzuriteServer.KEY
+                + ";BlobEndpoint=" + AzuriteServer.endpoint(azurite) + ";";
+        Path connectionFile = Files.writeString(work.resolve("connection-string"), connectionString);
+        BlobServiceClient admin = new BlobServiceClientBuilder().endpoint(AzuriteServer.endpoint(azurite))
+                .credential(new StorageSharedKeyCredential(AzuriteServer.ACCOUNT, AzuriteServer.KEY)).buildClient();
+        String sas = admin.generateAccountSas(new com.azure.storage.common.sas.AccountSasSignatureValues(
+                java.time.OffsetDateTime.now().plusHours(1),
+                com.azure.storage.common.sas.AccountSasPermission.parse("rwdlc"),
+                new com.azure.storage.common.sas.AccountSasService().setBlobAccess(true),
+                new com.azure.storage.common.sas.AccountSasResourceType().setContainer(true).setObject(true)));
+        Path sasFile = Files.writeString(work.resolve("sas"), "?" + sas);
+        Map<String, Path> credentials = Map.of("azure.connection-string-file", connectionFile, "azure.sas-token-file", sasFile);
+        for (Map.Entry<String, Path> credential : credentials.entrySet()) {
+            Map<String, String> settings = new java.util.HashMap<>(Map.of(credential.getKey(), credential.getValue().toString()));
+            if (!credential.getKey().equals("azure.connection-string-file")) {
+                settings.put("azure.endpoint", AzuriteServer.endpoint(azurite));
+            }
+            try (BlobStore other = new AzureBlobStoreProvider().create(StorageConfig.of(settings))) {
+                Location location = at(credential.getKey());
+                other.write(location, new java.io.ByteArrayInputStream(new byte[] {4, 2}), io.submarine.storage.WriteMode.CREATE_IF_ABSENT);
+                assertThat(readAll(store.open(location))).as(credential.getKey()).containsExactly(4, 2);
+            }
+        }
+    }
+
+    @Test
     void credentialsMustBeExactlyOneFile() {
         assertThatThrownBy(() -> new AzureBlobStoreProvider().create(StorageConfig.empty()))
                 .isInstanceOf(StorageConfigException.class)
