@@ -17,6 +17,22 @@ public record PodIdentity(String namespace, String pod, String podUid, String co
         }
     }
 
+    /**
+     * This pod's directory under the storage root, in the remote layout of DESIGN.md:
+     * {@code <namespace>/<owner-kind>/<owner-name>/<pod>/<pod-uid>}. A pod without an owner goes
+     * under owner kind {@code pod}, named after itself. The UID keeps a pod recreated under the
+     * same name from meeting its predecessor's keys.
+     */
+    public String remotePrefix() {
+        boolean owned = ownerKind != null && !ownerKind.isBlank() && ownerName != null && !ownerName.isBlank();
+        return String.join("/", namespace, owned ? ownerKind : "pod", owned ? ownerName : pod, pod, podUid);
+    }
+
+    /** The same pod, reporting as {@code otherContainer} (restart {@code otherRestart}). */
+    public PodIdentity as(String otherContainer, int otherRestart) {
+        return new PodIdentity(namespace, pod, podUid, otherContainer, otherRestart, ownerKind, ownerName);
+    }
+
     /** From the downward API and injector variables; missing names are an error that says which. */
     public static PodIdentity fromEnvironment(Map<String, String> env, String container) {
         return new PodIdentity(env.get("POD_NAMESPACE"), env.get("POD_NAME"), env.get("POD_UID"), container,

@@ -4,7 +4,6 @@ import io.submarine.sidecar.cli.Flags;
 import io.submarine.sidecar.log.Redactor;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -78,11 +77,11 @@ public final class Program {
         } else {
             Log.LOG.error("failed ({}): {}", exitCode.meaning(), message);
         }
-        Path path = Path.of(environment.getOrDefault(TERMINATION_MESSAGE_ENV, DEFAULT_TERMINATION_MESSAGE));
+        TerminationMessage termination = TerminationMessage.of(environment);
         try {
-            new TerminationMessage(path, redactor).write(exitCode.meaning() + ": " + message);
+            termination.write(exitCode.meaning() + ": " + message);
         } catch (IOException | RuntimeException notInAPod) {
-            Log.LOG.debug("no termination message written to {}: {}", path, notInAPod.toString());
+            Log.LOG.debug("no termination message written to {}: {}", termination.path(), notInAPod.toString());
         }
         return exitCode.code();
     }

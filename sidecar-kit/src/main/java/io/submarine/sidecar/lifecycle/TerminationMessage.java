@@ -24,6 +24,16 @@ public final class TerminationMessage {
         this.redactor = redactor;
     }
 
+    /** Where {@code environment} says (the variable {@link Program#TERMINATION_MESSAGE_ENV}), redacted globally. */
+    public static TerminationMessage of(java.util.Map<String, String> environment) {
+        return new TerminationMessage(Path.of(environment.getOrDefault(Program.TERMINATION_MESSAGE_ENV, Program.DEFAULT_TERMINATION_MESSAGE)),
+                Redactor.global());
+    }
+
+    public Path path() {
+        return path;
+    }
+
     public void write(String message) throws IOException {
         byte[] bytes = redactor.redact(message).getBytes(StandardCharsets.UTF_8);
         int length = bytes.length;

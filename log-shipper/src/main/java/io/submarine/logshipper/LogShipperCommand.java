@@ -1,0 +1,265 @@
+package io.submarine.logshipper;
+
+import io.submarine.logshipper.segment.SegmentFormat;
+import io.submarine.logshipper.ship.Checkpoint;
+import io.submarine.logshipper.ship.LogStream;
+import io.submarine.logshipper.ship.Recovery;
+import io.submarine.logshipper.ship.SegmentReporter;
+import io.submarine.logshipper.ship.Shipper;
+import io.submarine.logshipper.ship.ShipperMetrics;
+import io.submarine.logshipper.ship.StreamState;
+import io.submarine.logshipper.ship.Uploader;
+import io.submarine.logshipper.source.FileGroup;
+import io.submarine.logshipper.source.FileSources;
+import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.client.PodIdentity;
+import io.submarine.sidecar.cli.Env;
+import io.submarine.sidecar.health.HealthServer;
+import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.sidecar.lifecycle.ProgramException;
+import io.submarine.sidecar.lifecycle.TerminationMessage;
+import io.submarine.sidecar.log.Redactor;
+import io.submarine.storage.BlobAccessDeniedException;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.Location;
+import io.submarine.storage.StorageConfig;
+import io.submarine.storage.StorageConfigException;
+import io.submarine.storage.retry.RetryPolicy;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The flags of the log shipper; each also has an environment variable (see --help). */
+@Command(name = "log-shipper", mixinStandardHelpOptions = true, version = "log-shipper 0.1.0", sortOptions = false,
+        description = {
+            "Ships every line of the pod's log files to blob storage, exactly once, as compressed segments under "
+                    + "<storage-uri>/<namespace>/<owner-kind>/<owner-name>/<pod>/<pod-uid>/logs/<group>/0/. On SIGTERM it ships "
+                    + "what is left within --shutdown-deadline and writes _COMPLETE with the totals.",
+            ""})
+final class LogShipperCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogShipperCommand.class);
+
+    private final Map<String, String> environment;
+
+    LogShipperCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    @Env("SUBMARINE_STORAGE_URI")
+    @Option(names = "--storage-uri", required = true, description = "Root of the remote layout: s3://bucket/prefix, hdfs://nn/path, gs://, abfss://, file://.")
+    String storageUri;
+
+    @Option(names = "--files", paramLabel = "NAME=GLOB", description = "Log files to ship as stream NAME, e.g. main=/var/log/app/*.log; repeat for more groups. "
+            + "The glob should match the live files only, not their rotated names.")
+    Map<String, String> files = new LinkedHashMap<>();
+
+    @Option(names = "--work-dir", defaultValue = "/submarine/log-shipper", description = "Checkpoint and spool, on a volume that outlives the container (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--segment-bytes", defaultValue = "67108864", description = "Close a segment at this many uncompressed bytes (default: 64 MiB).")
+    long segmentBytes;
+
+    @Option(names = "--segment-age", defaultValue = "PT60S", description = "Close a segment this long after its first line, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    Duration segmentAge;
+
+    @Option(names = "--compression", defaultValue = "zstd", description = "zstd or gzip (default: ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Option(names = "--spool-limit", defaultValue = "1073741824", description = "Most compressed bytes waiting for upload; reading pauses beyond it (default: 1 GiB).")
+    long spoolLimit;
+
+    @Option(names = "--max-line-bytes", defaultValue = "16777216", description = "A longer line is shipped in pieces (default: 16 MiB).")
+    int maxLineBytes;
+
+    @Option(names = "--poll-interval", defaultValue = "PT0.25S", description = "How often quiet files are checked for new lines (default: ${DEFAULT-VALUE}).")
+    Duration pollInterval;
+
+    @Option(names = "--rotate-wait", defaultValue = "PT5S", description = "After a file is renamed or deleted away, how long to wait for its writer's last lines (default: ${DEFAULT-VALUE}).")
+    Duration rotateWait;
+
+    @Option(names = "--shutdown-deadline", defaultValue = "PT25S", description = "On SIGTERM, ship everything within this; keep it below the pod's grace period (default: ${DEFAULT-VALUE}).")
+    Duration shutdownDeadline;
+
+    @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "Address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+    String healthAddress;
+
+    @Option(names = "--health-port", defaultValue = "8090", description = "Port of /healthz, /readyz and /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int healthPort;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting, e.g. s3.endpoint=http://minio:9000 (also SUBMARINE_STORAGE_<BACKEND>_<NAME>).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Env("SUBMARINE_METASTORE_URL")
+    @Option(names = "--metastore-url", description = "Report each committed segment to this metastore (e.g. http://metastore:8080).")
+    URI metastoreUrl;
+
+    @Env("SUBMARINE_METASTORE_TOKEN_FILE")
+    @Option(names = "--metastore-token-file", description = "File with the bearer token for the metastore (role reporter).")
+    Path metastoreTokenFile;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        PodIdentity identity = identity();
+        SegmentFormat format = SegmentFormat.of(compression);
+        Location podRoot = podRoot(identity);
+        Path spool = cleanSpool();
+        Checkpoint checkpoint = Checkpoint.load(workDir.resolve("checkpoint.json"));
+        ShipperMetrics metrics = new ShipperMetrics();
+        MetastoreClient metastore = metastore();
+        SegmentReporter reporter = metastore == null ? null : new SegmentReporter(metastore, identity);
+        BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings));
+        Uploader uploader = new Uploader(store, checkpoint, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
+                reporter != null ? reporter : (stream, location, index) -> { });
+        Map<FileGroup, LogStream> groups = new LinkedHashMap<>();
+        List<LogStream> streams = new ArrayList<>();
+        for (Map.Entry<String, String> group : files.entrySet()) {
+            Location directory = podRoot.resolve("logs/" + group.getKey() + "/0");
+            String key = group.getKey() + "/0";
+            StreamState start = resume(store, directory, checkpoint.get(key));
+            LogStream stream = new LogStream(group.getKey(), 0, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
+            groups.put(FileGroup.parse(group.getKey(), group.getValue()), stream);
+            streams.add(stream);
+            LOG.info("stream {} goes to {}, from segment {}", key, directory, start.nextSequence());
+        }
+        FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait);
+        Shipper shipper = new Shipper(streams, List.of(fileSources), uploader, checkpoint, store, segmentAge, Clock.systemUTC());
+        metrics.gauges(uploader::spoolBytes, () -> uploader.spoolFull() ? 1 : 0, shipper::lagSeconds);
+        HealthServer health = HealthServer.start(healthAddress, healthPort, metrics.registry());
+        health.addReadinessCheck(new HealthServer.ReadinessCheck("reader", () -> fileSources.failure() == null ? null : fileSources.failure().toString()));
+        LOG.info("log-shipper serving /healthz, /readyz and /metrics on port {}", health.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ExitCode exit = finish(shipper, reporter);
+            Runtime.getRuntime().halt(exit.code());
+        }, "shutdown"));
+        fileSources.start();
+        shipper.start();
+        while (fileSources.failure() == null) {
+            Thread.sleep(1000);
+        }
+        throw new IOException("reading log files failed: " + fileSources.failure().getMessage(), fileSources.failure());
+    }
+
+    /** Ships what is left; the exit code says whether it all made it. */
+    private ExitCode finish(Shipper shipper, SegmentReporter reporter) {
+        long start = System.nanoTime();
+        Shipper.Outcome outcome = shipper.shutdown(shutdownDeadline);
+        if (reporter != null) {
+            try {
+                reporter.flush(shutdownDeadline.minusNanos(System.nanoTime() - start));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (outcome.complete()) {
+            LOG.info("shipped everything; log-shipper stops");
+            return ExitCode.OK;
+        }
+        LOG.error("{}", outcome.problem());
+        try {
+            TerminationMessage.of(environment).write(ExitCode.DEADLINE.meaning() + ": " + outcome.problem());
+        } catch (IOException | RuntimeException notInAPod) {
+            LOG.debug("no termination message written: {}", notInAPod.toString());
+        }
+        return ExitCode.DEADLINE;
+    }
+
+    /** Where the stream stands: the remote's last segment decides; if storage can't be asked now, the checkpoint does. */
+    private static StreamState resume(BlobStores store, Location directory, StreamState checkpointed) throws IOException {
+        try {
+            return Recovery.resume(store, directory, checkpointed);
+        } catch (StorageConfigException | BlobAccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            LOG.warn("cannot list {} now ({}); resuming from the checkpoint, and from storage's own history if it differs on upload", directory, e.getMessage());
+            return checkpointed;
+        }
+    }
+
+    private void validate() {
+        if (files.isEmpty()) {
+            throw config("nothing to ship: give --files NAME=GLOB (e.g. --files main=/var/log/app/*.log)");
+        }
+        if (segmentBytes < 1024 || spoolLimit < 2 * segmentBytes) {
+            throw config("--segment-bytes must be at least 1024 and --spool-limit at least twice --segment-bytes");
+        }
+        if (segmentAge.isNegative() || segmentAge.isZero() || shutdownDeadline.isNegative() || shutdownDeadline.isZero() || pollInterval.isNegative()
+                || pollInterval.isZero() || rotateWait.isNegative()) {
+            throw config("--segment-age, --shutdown-deadline and --poll-interval must be positive");
+        }
+        if (maxLineBytes < 1024) {
+            throw config("--max-line-bytes must be at least 1024");
+        }
+        try {
+            SegmentFormat.of(compression);
+            files.forEach(FileGroup::parse);
+        } catch (IllegalArgumentException e) {
+            throw config(e.getMessage());
+        }
+    }
+
+    private PodIdentity identity() {
+        try {
+            return PodIdentity.fromEnvironment(environment, "log-shipper");
+        } catch (IllegalArgumentException e) {
+            throw config("the remote layout needs the pod's identity from the downward API: " + e.getMessage());
+        }
+    }
+
+    private Location podRoot(PodIdentity identity) {
+        try {
+            return Location.of(storageUri).asDirectory().resolve(identity.remotePrefix());
+        } catch (IllegalArgumentException e) {
+            throw config("--storage-uri: " + e.getMessage());
+        }
+    }
+
+    /** Segments left from a previous run are dropped: their lines are read again from the checkpoint on. */
+    private Path cleanSpool() throws IOException {
+        Path spool = Files.createDirectories(workDir.resolve("spool"));
+        try (Stream<Path> leftovers = Files.list(spool)) {
+            for (Path leftover : leftovers.toList()) {
+                Files.deleteIfExists(leftover);
+            }
+        }
+        return spool;
+    }
+
+    private MetastoreClient metastore() throws IOException {
+        if (metastoreUrl == null) {
+            return null;
+        }
+        if (metastoreUrl.getScheme() == null || !metastoreUrl.getScheme().startsWith("http")) {
+            throw config("--metastore-url must be an http(s) URL, got " + metastoreUrl);
+        }
+        Optional<String> token = Optional.empty();
+        if (metastoreTokenFile != null) {
+            try {
+                token = Optional.of(Files.readString(metastoreTokenFile).strip());
+            } catch (IOException e) {
+                throw config("--metastore-token-file names " + metastoreTokenFile + ", which cannot be read");
+            }
+            Redactor.global().register(token.get());
+        }
+        return new MetastoreClient(metastoreUrl, token, workDir.resolve("metastore-spool"), 2, Duration.ofMillis(200), d -> Thread.sleep(d.toMillis()));
+    }
+
+    private static ProgramException config(String message) {
+        return new ProgramException(ExitCode.CONFIG, message);
+    }
+}

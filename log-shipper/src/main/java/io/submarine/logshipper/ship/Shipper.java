@@ -1,0 +1,146 @@
+package io.submarine.logshipper.ship;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.WriteMode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the streams once the sources are reading: seals segments by age, and at shutdown drains
+ * the sources, seals what is open, waits for the uploads and writes each stream's
+ * {@code _COMPLETE}, all within one deadline.
+ */
+public final class Shipper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Something that reads into the streams and can be drained at shutdown. */
+    public interface Source {
+        /** Reads what is left and stops, within {@code timeout}. */
+        void drain(Duration timeout) throws IOException, InterruptedException;
+    }
+
+    /** How shutdown went; {@code problem} is null when everything was shipped and completed. */
+    public record Outcome(String problem) {
+        public boolean complete() {
+            return problem == null;
+        }
+    }
+
+    private final List<LogStream> streams;
+    private final List<Source> sources;
+    private final Uploader uploader;
+    private final Checkpoint checkpoint;
+    private final BlobStore store;
+    private final Duration segmentAge;
+    private final Clock clock;
+    private final ScheduledExecutorService sealer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "segment-sealer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private Outcome outcome;
+
+    public Shipper(List<LogStream> streams, List<Source> sources, Uploader uploader, Checkpoint checkpoint, BlobStore store, Duration segmentAge,
+            Clock clock) {
+        this.streams = List.copyOf(streams);
+        this.sources = List.copyOf(sources);
+        this.uploader = uploader;
+        this.checkpoint = checkpoint;
+        this.store = store;
+        this.segmentAge = segmentAge;
+        this.clock = clock;
+    }
+
+    public void start() {
+        long period = Math.max(50, Math.min(1000, segmentAge.toMillis() / 4));
+        sealer.scheduleWithFixedDelay(this::sealOld, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void sealOld() {
+        for (LogStream stream : streams) {
+            try {
+                stream.sealIfOlderThan(segmentAge);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("sealing a segment of {} failed: {}", stream.key(), e.toString());
+            }
+        }
+    }
+
+    /** Seconds since the oldest line not yet committed was read; 0 when all is shipped. */
+    public double lagSeconds() {
+        java.time.Instant oldest = uploader.oldestWaiting();
+        for (LogStream stream : streams) {
+            java.time.Instant open = stream.openSince();
+            if (open != null && (oldest == null || open.isBefore(oldest))) {
+                oldest = open;
+            }
+        }
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
+    }
+
+    /** Ships everything read so far and completes every stream, by {@code deadline}; runs once. */
+    public synchronized Outcome shutdown(Duration deadline) {
+        if (outcome != null) {
+            return outcome;
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        sealer.shutdownNow();
+        try {
+            for (Source source : sources) {
+                source.drain(left(end).dividedBy(4));
+            }
+            for (LogStream stream : streams) {
+                stream.seal();
+            }
+            if (!uploader.awaitEmpty(left(end))) {
+                outcome = new Outcome(String.format("the %s shutdown deadline passed with %d segments (%d bytes compressed) not uploaded; "
+                        + "they stay in the spool and their lines are read again from the sources on the next start; _COMPLETE not written",
+                        deadline, uploader.waitingSegments(), uploader.spoolBytes()));
+                return outcome;
+            }
+            for (LogStream stream : streams) {
+                writeComplete(stream);
+            }
+            outcome = new Outcome(null);
+        } catch (IOException | RuntimeException e) {
+            outcome = new Outcome("shutdown failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = new Outcome("shutdown interrupted");
+        }
+        return outcome;
+    }
+
+    private void writeComplete(LogStream stream) throws IOException {
+        StreamState state = checkpoint.get(stream.key());
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("format", 1);
+        totals.put("stream", stream.name());
+        totals.put("restart", stream.restart());
+        totals.put("segments", state.nextSequence());
+        totals.put("bytes", state.bytes());
+        totals.put("lines", state.lines());
+        totals.put("sources", new ArrayList<>(state.positions().keySet()));
+        totals.put("completed", clock.instant().toString());
+        store.write(stream.directory().resolve("_COMPLETE"), new ByteArrayInputStream(JSON.writeValueAsBytes(totals)), WriteMode.OVERWRITE);
+        LOG.info("stream {} complete: {} lines, {} bytes in {} segments", stream.key(), state.lines(), state.bytes(), state.nextSequence());
+    }
+
+    private static Duration left(long end) {
+        return Duration.ofNanos(Math.max(1_000_000, end - System.nanoTime()));
+    }
+}

@@ -1,0 +1,208 @@
+package io.submarine.logshipper.ship;
+
+import io.submarine.logshipper.segment.SealedSegment;
+import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.storage.BlobExistsException;
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.Location;
+import io.submarine.storage.WriteMode;
+import io.submarine.storage.retry.RetryPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads sealed segments one at a time, in the order they were sealed, with create-if-absent;
+ * retries every failure with backoff for as long as it runs (storage may be down for a while),
+ * and only then saves the checkpoint and drops the local file. The segments waiting form the
+ * spool, bounded by {@code spoolLimit}: readers call {@link #awaitRoom} and wait while it is full.
+ */
+public final class Uploader implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
+
+    /** Told about every committed segment (the metastore report goes here). */
+    @FunctionalInterface
+    public interface CommitListener {
+        void committed(LogStream stream, Location location, SegmentIndex index);
+    }
+
+    private record Pending(LogStream stream, SealedSegment segment, int generation) {}
+
+    private final BlobStore store;
+    private final Checkpoint checkpoint;
+    private final RetryPolicy backoff;
+    private final long spoolLimit;
+    private final ShipperMetrics metrics;
+    private final CommitListener listener;
+    private final Deque<Pending> queue = new ArrayDeque<>();
+    private final Thread worker;
+    private long spoolBytes;
+    private boolean uploading;
+    private boolean readersWaiting;
+    private volatile boolean stopped;
+
+    public Uploader(BlobStore store, Checkpoint checkpoint, RetryPolicy backoff, long spoolLimit, ShipperMetrics metrics, CommitListener listener) {
+        this.store = store;
+        this.checkpoint = checkpoint;
+        this.backoff = backoff;
+        this.spoolLimit = spoolLimit;
+        this.metrics = metrics;
+        this.listener = listener;
+        this.worker = new Thread(this::work, "segment-uploader");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /** A {@link LogStream.SealedSink}: queues the segment for upload. */
+    public synchronized void enqueue(LogStream stream, SealedSegment segment, int generation) {
+        queue.add(new Pending(stream, segment, generation));
+        spoolBytes += segment.size();
+        notifyAll();
+    }
+
+    /** Blocks while the spool is full; nothing is dropped, reading just waits. */
+    public synchronized void awaitRoom() throws InterruptedException {
+        if (spoolBytes < spoolLimit) {
+            return;
+        }
+        long start = System.nanoTime();
+        readersWaiting = true;
+        LOG.warn("spool full ({} bytes waiting for upload); reading pauses until storage takes them", spoolBytes);
+        while (spoolBytes >= spoolLimit && !stopped) {
+            wait(1000);
+        }
+        readersWaiting = false;
+        metrics.spoolWaited((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Waits until every queued segment is committed; false if {@code timeout} passed first. */
+    public synchronized boolean awaitEmpty(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!queue.isEmpty() || uploading) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+
+    public synchronized long spoolBytes() {
+        return spoolBytes;
+    }
+
+    public synchronized int waitingSegments() {
+        return queue.size() + (uploading ? 1 : 0);
+    }
+
+    public synchronized boolean spoolFull() {
+        return readersWaiting;
+    }
+
+    /** When the oldest segment still waiting was opened. */
+    public synchronized Instant oldestWaiting() {
+        Pending head = queue.peek();
+        return head == null ? null : Instant.parse(head.segment().index().opened());
+    }
+
+    private void work() {
+        while (!stopped) {
+            Pending next;
+            synchronized (this) {
+                while (queue.isEmpty() && !stopped) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (stopped) {
+                    return;
+                }
+                next = queue.peek();
+                uploading = true;
+            }
+            try {
+                uploadUntilDone(next);
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                synchronized (this) {
+                    if (queue.peek() == next && !stopped) {
+                        queue.poll();
+                        spoolBytes -= next.segment().size();
+                    }
+                    uploading = false;
+                    notifyAll();
+                }
+            }
+        }
+    }
+
+    private void uploadUntilDone(Pending pending) throws InterruptedException {
+        for (int attempt = 1; !stopped; attempt++) {
+            try {
+                upload(pending);
+                return;
+            } catch (IOException | RuntimeException e) {
+                metrics.uploadFailed();
+                Duration wait = backoff.backoff(Math.min(attempt, backoff.maxAttempts()), ThreadLocalRandom.current());
+                LOG.warn("upload of segment {} of {} failed (attempt {}): {}; retrying in {} ms", pending.segment().index().sequence(),
+                        pending.stream().key(), attempt, e.getMessage(), wait.toMillis());
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    private void upload(Pending pending) throws IOException {
+        LogStream stream = pending.stream();
+        SealedSegment segment = pending.segment();
+        if (pending.generation() != stream.generation()) {
+            Files.deleteIfExists(segment.file());
+            return;
+        }
+        Location location = stream.segmentLocation(segment);
+        try (InputStream in = Files.newInputStream(segment.file())) {
+            store.write(location, in, WriteMode.CREATE_IF_ABSENT);
+        } catch (BlobExistsException exists) {
+            SegmentIndex remote = segment.format().readIndex(store, location, store.stat(location).size());
+            if (!sameContent(remote, segment.index())) {
+                // Another run committed this sequence first with other lines: its history wins.
+                LOG.warn("{} was committed by an earlier run with other lines; resuming after it", location);
+                StreamState after = StreamState.after(remote);
+                stream.resetTo(after);
+                checkpoint.save(stream.key(), after);
+                Files.deleteIfExists(segment.file());
+                return;
+            }
+            // An earlier attempt of this very upload got through: it is committed.
+        }
+        SegmentIndex index = segment.index();
+        checkpoint.save(stream.key(), StreamState.after(index));
+        Files.deleteIfExists(segment.file());
+        metrics.shipped(index.bytes(), index.lines());
+        listener.committed(stream, location, index);
+    }
+
+    private static boolean sameContent(SegmentIndex a, SegmentIndex b) {
+        return a.firstByte() == b.firstByte() && a.bytes() == b.bytes() && a.runs().equals(b.runs()) && a.positions().equals(b.positions());
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        worker.interrupt();
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+}

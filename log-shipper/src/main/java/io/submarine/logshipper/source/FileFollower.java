@@ -1,0 +1,305 @@
+package io.submarine.logshipper.source;
+
+import io.submarine.logshipper.ship.LogStream;
+import io.submarine.logshipper.ship.Position;
+import io.submarine.logshipper.ship.ShipperMetrics;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows one path with {@code tail -F} semantics, losing nothing on the way: a file renamed
+ * away is read to its end before the new file at the path is opened; a file truncated in place
+ * (copy-truncate) has its last bytes read from the copy, recognized by its first bytes; a file
+ * deleted while open is read to its end through the open handle.
+ *
+ * <p>Only whole lines are appended; a line without its newline waits, unless it outgrows
+ * {@code maxLineBytes} or the follower is draining for shutdown. Bytes are shipped as they are,
+ * valid UTF-8 or not.
+ */
+public final class FileFollower {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileFollower.class);
+    private static final int FINGERPRINT_BYTES = 64;
+    private static final int CHUNK = 1 << 20;
+
+    private final Path path;
+    private final String source;
+    private final LogStream stream;
+    private final ShipperMetrics metrics;
+    private final int maxLineBytes;
+    private final Map<String, Path> finishedFiles;
+    private final long rotateWaitNanos;
+
+    private int generation = -1;
+    private FileChannel channel;
+    private Position position = Position.START;
+    private ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+    /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
+    private long replacedSince;
+
+    /**
+     * @param finishedFiles files already read to their end by some follower in this run, by
+     *     identity, with the path each had after rotation; shared, so that a rotated file matched
+     *     again under its new name is not shipped twice
+     * @param rotateWait how long a file renamed or deleted away is still watched for lines its
+     *     writer adds before reopening the path (logrotate's postrotate signal takes a moment)
+     */
+    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Map<String, Path> finishedFiles, Duration rotateWait) {
+        this.path = path;
+        this.source = path.toString();
+        this.stream = stream;
+        this.metrics = metrics;
+        this.maxLineBytes = maxLineBytes;
+        this.finishedFiles = finishedFiles;
+        this.rotateWaitNanos = rotateWait.toNanos();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The identity of the file now open, or null. */
+    public synchronized String currentFile() {
+        return channel == null ? null : position.anchor();
+    }
+
+    /**
+     * Reads what is new and appends its whole lines.
+     *
+     * @param draining true at shutdown: a last line without a newline is shipped too
+     * @return true if anything was appended or moved, so the caller polls again at once
+     */
+    public synchronized boolean poll(boolean draining) throws IOException {
+        if (generation != stream.generation()) {
+            seek();
+        }
+        if (channel == null) {
+            return openCurrentFile();
+        }
+        buffer.clear();
+        int read = channel.read(buffer, position.offset());
+        int length = Math.max(read, 0);
+        int complete = lastNewline(buffer.array(), length) + 1;
+        if (complete > 0) {
+            replacedSince = 0;
+            return appendBytes(buffer.array(), complete, countLines(buffer.array(), complete));
+        }
+        if (length == buffer.capacity()) {
+            if (buffer.capacity() < maxLineBytes) {
+                buffer = ByteBuffer.allocate((int) Math.min((long) buffer.capacity() * 2, maxLineBytes));
+                return true;
+            }
+            LOG.warn("{}: a line is longer than {} bytes; shipping it in pieces", source, maxLineBytes);
+            return appendBytes(buffer.array(), length, 0);
+        }
+        return atEnd(length, draining);
+    }
+
+    /** Nothing whole to append: the file may be finished, truncated, or just quiet. */
+    private boolean atEnd(int partial, boolean draining) throws IOException {
+        String current = fileKey(path);
+        if (current != null && current.equals(position.anchor())) {
+            replacedSince = 0;
+            if (Files.size(path) < position.offset()) {
+                return truncated();
+            }
+            return draining && partial > 0 && appendBytes(buffer.array(), partial, 1);
+        }
+        if (!draining) {
+            long now = System.nanoTime();
+            if (replacedSince == 0) {
+                replacedSince = now;
+            }
+            if (now - replacedSince < rotateWaitNanos) {
+                return false;
+            }
+        }
+        // The file at the path is another one, or none, and this one has been quiet: it is finished.
+        replacedSince = 0;
+        if (partial > 0 && !appendBytes(buffer.array(), partial, 1)) {
+            return true;
+        }
+        Path rotatedTo = findByKey(position.anchor());
+        if (rotatedTo != null) {
+            finishedFiles.put(position.anchor(), rotatedTo);
+        }
+        closeChannel();
+        return openCurrentFile() || partial > 0;
+    }
+
+    /** Copy-truncate: the copy holds what was written after our last read; read it from there first. */
+    private boolean truncated() throws IOException {
+        Path copy = findCopy();
+        if (copy == null) {
+            LOG.warn("{} was truncated at byte {} and no copy of it was found beside it; going on from its start", source, position.offset());
+        } else {
+            try (FileChannel copied = FileChannel.open(copy, StandardOpenOption.READ)) {
+                long offset = position.offset();
+                ByteBuffer rest = ByteBuffer.allocate(CHUNK);
+                while (true) {
+                    rest.clear();
+                    int read = copied.read(rest, offset);
+                    if (read <= 0) {
+                        break;
+                    }
+                    int complete = lastNewline(rest.array(), read) + 1;
+                    boolean last = offset + read >= copied.size();
+                    int take = last || complete == 0 ? read : complete;
+                    long lines = countLines(rest.array(), take) + (last && rest.array()[take - 1] != '\n' ? 1 : 0);
+                    if (!appendBytes(rest.array(), take, lines)) {
+                        return true;
+                    }
+                    offset += take;
+                }
+            }
+            LOG.info("{} was truncated; its last lines were read from the copy {}", source, copy);
+        }
+        return reanchor(position.anchor(), "", 0);
+    }
+
+    private Path findCopy() throws IOException {
+        if (position.fingerprint().isEmpty()) {
+            return null;
+        }
+        byte[] head = HexFormat.of().parseHex(position.fingerprint());
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
+            for (Path sibling : siblings) {
+                if (sibling.equals(path) || !Files.isRegularFile(sibling) || Files.size(sibling) < position.offset()) {
+                    continue;
+                }
+                try (FileChannel candidate = FileChannel.open(sibling, StandardOpenOption.READ)) {
+                    ByteBuffer start = ByteBuffer.allocate(head.length);
+                    candidate.read(start, 0);
+                    if (java.util.Arrays.equals(start.array(), head)) {
+                        return sibling;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Opens the file now at the path, from its start; false if there is none (yet). */
+    private boolean openCurrentFile() throws IOException {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        String key = fileKey(path);
+        if (key == null) {
+            opened.close();
+            return false;
+        }
+        channel = opened;
+        return reanchor(key, "", 0);
+    }
+
+    /** Opens the file this follower stood in, wherever it is now (it may have been renamed). */
+    private void seek() throws IOException {
+        closeChannel();
+        generation = stream.generation();
+        position = stream.position(source);
+        replacedSince = 0;
+        if (position.anchor().isEmpty()) {
+            return;
+        }
+        Path file = findByKey(position.anchor());
+        if (file == null) {
+            LOG.warn("{}: the file it was reading ({}) is gone; lines after byte {} of it are lost, going on with the file now at the path",
+                    source, position.anchor(), position.offset());
+            return;
+        }
+        channel = FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    private Path findByKey(String key) throws IOException {
+        if (key.equals(fileKey(path))) {
+            return path;
+        }
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent())) {
+            for (Path sibling : siblings) {
+                if (key.equals(fileKey(sibling))) {
+                    return sibling;
+                }
+            }
+        }
+        return null;
+    }
+
+    private boolean appendBytes(byte[] data, int length, long lines) throws IOException {
+        Position after = position.advance(length, lines);
+        if (position.fingerprint().length() < 2 * FINGERPRINT_BYTES && position.offset() == 0) {
+            after = after.reanchor(after.anchor(), HexFormat.of().formatHex(data, 0, Math.min(length, FINGERPRINT_BYTES)), after.offset());
+        }
+        if (!stream.append(source, generation, data, 0, length, lines, after)) {
+            seek();
+            return true;
+        }
+        position = after;
+        metrics.read(length, lines);
+        return true;
+    }
+
+    private boolean reanchor(String anchor, String fingerprint, long offset) throws IOException {
+        Position after = position.reanchor(anchor, fingerprint, offset);
+        if (!stream.append(source, generation, new byte[0], 0, 0, 0, after)) {
+            seek();
+            return true;
+        }
+        position = after;
+        return true;
+    }
+
+    private void closeChannel() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    public synchronized void close() throws IOException {
+        closeChannel();
+    }
+
+    static String fileKey(Path file) throws IOException {
+        try {
+            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            return key == null ? null : key.toString();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static int lastNewline(byte[] data, int length) {
+        for (int i = length - 1; i >= 0; i--) {
+            if (data[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long countLines(byte[] data, int length) {
+        long lines = 0;
+        for (int i = 0; i < length; i++) {
+            if (data[i] == '\n') {
+                lines++;
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,147 @@
+package io.submarine.logshipper.source;
+
+import io.submarine.logshipper.ship.LogStream;
+import io.submarine.logshipper.ship.Shipper;
+import io.submarine.logshipper.ship.ShipperMetrics;
+import io.submarine.logshipper.ship.Uploader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads every file of every group on one thread: looks for new files each {@code scanInterval},
+ * polls the followers round-robin, and sleeps {@code pollInterval} only when none had anything new.
+ * Before each round it waits for room in the spool, so a storage outage slows reading instead of
+ * filling the disk.
+ */
+public final class FileSources implements Shipper.Source, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileSources.class);
+    private static final Duration SCAN_INTERVAL = Duration.ofSeconds(1);
+
+    private final Map<FileGroup, LogStream> groups;
+    private final ShipperMetrics metrics;
+    private final Uploader uploader;
+    private final int maxLineBytes;
+    private final Duration pollInterval;
+    private final Duration rotateWait;
+    private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
+    private final Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
+    private final Thread reader;
+    private volatile boolean stopping;
+    private volatile Throwable failure;
+    private long lastScan;
+
+    public FileSources(Map<FileGroup, LogStream> groups, ShipperMetrics metrics, Uploader uploader, int maxLineBytes, Duration pollInterval,
+            Duration rotateWait) {
+        this.groups = groups;
+        this.metrics = metrics;
+        this.uploader = uploader;
+        this.maxLineBytes = maxLineBytes;
+        this.pollInterval = pollInterval;
+        this.rotateWait = rotateWait;
+        this.reader = new Thread(this::readUntilStopped, "file-reader");
+        reader.setDaemon(true);
+    }
+
+    public void start() {
+        reader.start();
+    }
+
+    /** Why reading stopped, if it failed. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    private void readUntilStopped() {
+        try {
+            while (!stopping) {
+                uploader.awaitRoom();
+                if (!pollAll(false)) {
+                    Thread.sleep(pollInterval.toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            LOG.error("reading log files failed: {}", e.toString());
+        }
+    }
+
+    private boolean pollAll(boolean draining) throws IOException {
+        if (draining || System.nanoTime() - lastScan > SCAN_INTERVAL.toNanos()) {
+            scan();
+            lastScan = System.nanoTime();
+        }
+        boolean progressed = false;
+        for (FileFollower follower : followers.values()) {
+            progressed |= follower.poll(draining);
+        }
+        return progressed;
+    }
+
+    private void scan() throws IOException {
+        for (Map.Entry<FileGroup, LogStream> group : groups.entrySet()) {
+            for (Path file : group.getKey().matches()) {
+                if (followers.containsKey(file)) {
+                    continue;
+                }
+                String key = FileFollower.fileKey(file);
+                // A file read to its end and then matched where rotation put it is done; the same
+                // identity under another name is a new file that reused the inode.
+                if (key == null || file.equals(finishedFiles.get(key)) || followedElsewhere(key)) {
+                    continue;
+                }
+                LOG.info("following {} into stream {}", file, group.getValue().key());
+                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, finishedFiles, rotateWait));
+            }
+        }
+    }
+
+    /** A rotated file matched again under its new name is still its old follower's. */
+    private boolean followedElsewhere(String key) {
+        for (FileFollower follower : followers.values()) {
+            if (key.equals(follower.currentFile())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops the reader thread, then reads every file to its end, last partial lines included.
+     * Bounded by {@code timeout}: a writer that never stops must not hold the shutdown.
+     */
+    @Override
+    public void drain(Duration timeout) throws IOException, InterruptedException {
+        stopping = true;
+        reader.interrupt();
+        reader.join(timeout.toMillis());
+        long end = System.nanoTime() + timeout.toNanos();
+        while (pollAll(true) && System.nanoTime() < end) {
+            // Read on until nothing is left.
+        }
+    }
+
+    /** Streams and the files being read now, for logs. */
+    public List<Path> files() {
+        return new ArrayList<>(followers.keySet());
+    }
+
+    @Override
+    public void close() throws IOException {
+        stopping = true;
+        reader.interrupt();
+        for (FileFollower follower : followers.values()) {
+            follower.close();
+        }
+    }
+}

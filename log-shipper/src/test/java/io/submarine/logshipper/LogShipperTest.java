@@ -1,0 +1,106 @@
+package io.submarine.logshipper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The program as a process shipping to file:// (the other backends: {@link BackendsTest}). */
+class LogShipperTest {
+
+    @TempDir
+    Path dir;
+
+    private BlobStores store;
+    private Scenario scenario;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = BlobStores.load(StorageConfig.empty());
+        scenario = new Scenario(dir, dir.resolve("remote").toUri().toString(), Map.of(), store);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        store.close();
+    }
+
+    @Test
+    void rotationsOfBothKindsArriveByteForByteAndSigtermCompletesTheStream() throws Exception {
+        try (ShipperProcess shipper = scenario.start()) {
+            LogWriter writer = scenario.writeRotateAndStop(shipper, 4000);
+            scenario.assertShippedExactly(writer);
+            assertThat(scenario.remote("main").keys()).hasSizeGreaterThan(1).allMatch(key -> key.matches("\\d{10}\\.log\\.zst"));
+        }
+    }
+
+    @Test
+    void gzipSegmentsToo() throws Exception {
+        try (ShipperProcess shipper = scenario.start("--compression", "gzip")) {
+            LogWriter writer = scenario.writeRotateAndStop(shipper, 1000);
+            scenario.assertShippedExactly(writer);
+            assertThat(scenario.remote("main").keys()).allMatch(key -> key.endsWith(".log.gz"));
+        }
+    }
+
+    @Test
+    void configurationErrorsExitAtOnceWithWhatToFix() throws Exception {
+        Path termination = dir.resolve("termination-log");
+        Map<String, String> env = new java.util.HashMap<>(ShipperProcess.POD);
+        env.put("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString());
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--work-dir", dir.resolve("w").toString())).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--files NAME=GLOB");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=relative/*.log")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("must be an absolute path");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--compression", "lz4")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("zstd or gzip");
+        assertThat(LogShipper.run(Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), "--storage-uri", "file:///tmp/x", "--files",
+                "main=/x/*.log")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("POD_NAMESPACE");
+    }
+
+    @Test
+    void helpNamesEveryFlagsVariable() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(LogShipper.run(Map.of(), "--help")).isZero();
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("SUBMARINE_STORAGE_URI", "LOG_SHIPPER_FILES", "LOG_SHIPPER_SHUTDOWN_DEADLINE",
+                "Exit codes:");
+    }
+
+    @Test
+    void aShipperStartedAgainGoesOnWhereTheLastStopped() throws Exception {
+        LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 11);
+        try (writer) {
+            writer.lines(500, 0, 0);
+            try (ShipperProcess first = scenario.start()) {
+                first.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(first.terminate(Duration.ofSeconds(60))).isZero();
+            }
+            writer.lines(500, 0, 0);
+            try (ShipperProcess second = scenario.start()) {
+                second.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(second.terminate(Duration.ofSeconds(60))).isZero();
+            }
+        }
+        RemoteLog remote = scenario.remote("main");
+        Scenario.assertSameBytes("the remote after two runs", remote.content(), writer.written());
+        assertThat(remote.complete().get()).contains("\"lines\":1000");
+    }
+}

@@ -1,0 +1,91 @@
+package io.submarine.logshipper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.Location;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** One pod's worth of shipping: where logs are written, where the shipper keeps its state, and where it ships to. */
+final class Scenario {
+
+    final Path logs;
+    final Path work;
+    final Path termination;
+    final String storageUri;
+    final Map<String, String> settings;
+    final BlobStore store;
+
+    Scenario(Path dir, String storageUri, Map<String, String> settings, BlobStore store) throws IOException {
+        this.logs = Files.createDirectories(dir.resolve("logs"));
+        this.work = Files.createDirectories(dir.resolve("work"));
+        this.termination = dir.resolve("termination-log");
+        this.storageUri = storageUri;
+        this.settings = settings;
+        this.store = store;
+    }
+
+    ShipperProcess start(String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--storage-uri", storageUri, "--files", "main=" + logs + "/*.log", "--work-dir", work.toString(),
+                "--health-address", "127.0.0.1", "--health-port", "0", "--segment-age", "PT0.5S", "--rotate-wait", "PT0.2S", "--poll-interval", "PT0.05S"));
+        settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
+        args.addAll(List.of(extra));
+        return ShipperProcess.start(work.getParent().resolve("shipper.log"), Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), args);
+    }
+
+    Location stream(String name) {
+        return Location.of(storageUri).asDirectory().resolve(ShipperProcess.POD_PREFIX + "/logs/" + name + "/0/");
+    }
+
+    RemoteLog remote(String name) throws IOException {
+        return RemoteLog.read(store, stream(name));
+    }
+
+    /** Writes with rotations of both kinds, a line over 1 MiB and a last line without newline, while the shipper runs; stops it with SIGTERM. */
+    LogWriter writeRotateAndStop(ShipperProcess shipper, int lines) throws Exception {
+        shipper.healthPort(Duration.ofSeconds(60));
+        try (LogWriter writer = new LogWriter(logs.resolve("app.log"), 7)) {
+            shipper.awaitOutput("following " + logs.resolve("app.log"), Duration.ofSeconds(30));
+            writer.lines(lines / 2, lines / 10, 200);
+            byte[] longLine = new byte[(1 << 20) + 4096];
+            java.util.Arrays.fill(longLine, (byte) 'x');
+            longLine[longLine.length - 1] = '\n';
+            writer.write(longLine);
+            writer.lines(lines / 2, lines / 10, 200);
+            writer.write("the last words, without a newline".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Thread.sleep(300);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+            return writer;
+        }
+    }
+
+    /** Equal bytes; on a difference, says where, with the text around it, instead of printing megabytes. */
+    static void assertSameBytes(String what, byte[] actual, byte[] expected) {
+        int mismatch = java.util.Arrays.mismatch(actual, expected);
+        if (mismatch >= 0) {
+            int from = Math.max(0, mismatch - 80);
+            throw new AssertionError(String.format("%s: %d bytes, expected %d; first difference at byte %d:%n  got:      %s%n  expected: %s", what,
+                    actual.length, expected.length, mismatch, excerpt(actual, from), excerpt(expected, from)));
+        }
+    }
+
+    private static String excerpt(byte[] bytes, int from) {
+        int to = Math.min(bytes.length, from + 200);
+        return from >= bytes.length ? "<end>" : new String(bytes, from, to - from, java.nio.charset.StandardCharsets.UTF_8).replace("\n", "\\n");
+    }
+
+    void assertShippedExactly(LogWriter writer) throws IOException {
+        RemoteLog remote = remote("main");
+        assertSameBytes("the remote, decompressed and ordered by key", remote.content(), writer.written());
+        assertSameBytes("app.log's runs in the indexes", remote.bySource().get(logs.resolve("app.log").toString()).toByteArray(), writer.written());
+        assertThat(remote.lines()).isEqualTo(writer.linesWritten() + 1);
+        assertThat(remote.complete()).as("_COMPLETE").isPresent();
+        assertThat(remote.complete().get()).contains("\"lines\":" + (writer.linesWritten() + 1), "\"bytes\":" + writer.written().length);
+    }
+}

@@ -1,0 +1,111 @@
+package io.submarine.logshipper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The real log-shipper program in its own JVM, so tests can SIGTERM and SIGKILL it as Kubernetes does. */
+final class ShipperProcess implements AutoCloseable {
+
+    static final Map<String, String> POD = Map.of("POD_NAMESPACE", "team-a", "POD_NAME", "train-7", "POD_UID", "6f1c2d3e-0000-4000-8000-000000000007",
+            "SUBMARINE_OWNER_KIND", "experiment", "SUBMARINE_OWNER_NAME", "mnist");
+    /** Where the pod's streams go under the storage root. */
+    static final String POD_PREFIX = "team-a/experiment/mnist/train-7/6f1c2d3e-0000-4000-8000-000000000007";
+
+    private final Process process;
+    private final Path log;
+
+    private ShipperProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static ShipperProcess start(Path log, Map<String, String> environment, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                "-cp", System.getProperty("java.class.path"), LogShipper.class.getName()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(POD);
+        builder.environment().putAll(environment);
+        return new ShipperProcess(builder.start(), log);
+    }
+
+    /** The port of /metrics, once the program has logged it. */
+    int healthPort(Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        Pattern serving = Pattern.compile("/metrics on port (\\d+)");
+        while (System.nanoTime() < end) {
+            Matcher matcher = serving.matcher(Files.readString(log));
+            int port = -1;
+            while (matcher.find()) {
+                port = Integer.parseInt(matcher.group(1));
+            }
+            if (port > 0) {
+                return port;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("log-shipper exited with " + process.exitValue() + ":\n" + Files.readString(log));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("log-shipper did not start:\n" + Files.readString(log));
+    }
+
+    /** Waits until the program has logged {@code text}. */
+    void awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!Files.readString(log).contains(text)) {
+            if (System.nanoTime() > end || !process.isAlive()) {
+                throw new IllegalStateException("log-shipper did not log '" + text + "':\n" + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, as the kubelet sends at pod shutdown; returns the exit code. */
+    int terminate(Duration timeout) throws InterruptedException, IOException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("log-shipper ignored SIGTERM for " + timeout + ":\n" + Files.readString(log));
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no hook, no flush, as an OOM kill or node loss. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    int waitFor(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("log-shipper still runs after " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
