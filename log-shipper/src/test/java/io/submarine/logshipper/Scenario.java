@@ -31,12 +31,33 @@ final class Scenario {
         this.store = store;
     }
 
-    ShipperProcess start(String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--storage-uri", storageUri, "--files", "main=" + logs + "/*.log", "--work-dir", work.toString(),
-                "--health-address", "127.0.0.1", "--health-port", "0", "--segment-age", "PT0.5S", "--rotate-wait", "PT0.2S", "--poll-interval", "PT0.05S"));
+    /** Starts the shipper with test defaults; {@code overrides} are flag-value pairs that replace or add to them. */
+    ShipperProcess start(String... overrides) throws IOException {
+        Map<String, String> flags = new java.util.LinkedHashMap<>();
+        flags.put("--storage-uri", storageUri);
+        flags.put("--files", "main=" + logs + "/*.log");
+        flags.put("--work-dir", work.toString());
+        flags.put("--health-address", "127.0.0.1");
+        flags.put("--health-port", "0");
+        flags.put("--segment-age", "PT0.5S");
+        flags.put("--rotate-wait", "PT0.2S");
+        flags.put("--poll-interval", "PT0.05S");
+        for (int i = 0; i + 1 < overrides.length; i += 2) {
+            flags.put(overrides[i], overrides[i + 1]);
+        }
+        List<String> args = new ArrayList<>();
+        flags.forEach((flag, value) -> args.addAll(List.of(flag, value)));
         settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
-        args.addAll(List.of(extra));
         return ShipperProcess.start(work.getParent().resolve("shipper.log"), Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), args);
+    }
+
+    /** The shipper's warnings and errors over all its runs, to explain a failure. */
+    String warnings() throws IOException {
+        Path log = work.getParent().resolve("shipper.log");
+        if (!Files.exists(log)) {
+            return "";
+        }
+        return String.join("\n", Files.readAllLines(log).stream().filter(line -> line.contains("\"WARN\"") || line.contains("\"ERROR\"") || line.contains("resuming")).toList());
     }
 
     Location stream(String name) {

@@ -21,10 +21,13 @@ final class ShipperProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    /** Where this run's output starts in the log, which every run of a test appends to. */
+    private final long logStart;
 
-    private ShipperProcess(Process process, Path log) {
+    private ShipperProcess(Process process, Path log, long logStart) {
         this.process = process;
         this.log = log;
+        this.logStart = logStart;
     }
 
     static ShipperProcess start(Path log, Map<String, String> environment, List<String> args) throws IOException {
@@ -34,7 +37,8 @@ final class ShipperProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(POD);
         builder.environment().putAll(environment);
-        return new ShipperProcess(builder.start(), log);
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        return new ShipperProcess(builder.start(), log, logStart);
     }
 
     /** The port of /metrics, once the program has logged it. */
@@ -42,7 +46,7 @@ final class ShipperProcess implements AutoCloseable {
         long end = System.nanoTime() + timeout.toNanos();
         Pattern serving = Pattern.compile("/metrics on port (\\d+)");
         while (System.nanoTime() < end) {
-            Matcher matcher = serving.matcher(Files.readString(log));
+            Matcher matcher = serving.matcher(output());
             int port = -1;
             while (matcher.find()) {
                 port = Integer.parseInt(matcher.group(1));
@@ -51,19 +55,19 @@ final class ShipperProcess implements AutoCloseable {
                 return port;
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("log-shipper exited with " + process.exitValue() + ":\n" + Files.readString(log));
+                throw new IllegalStateException("log-shipper exited with " + process.exitValue() + ":\n" + output());
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("log-shipper did not start:\n" + Files.readString(log));
+        throw new IllegalStateException("log-shipper did not start:\n" + output());
     }
 
     /** Waits until the program has logged {@code text}. */
     void awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!Files.readString(log).contains(text)) {
+        while (!output().contains(text)) {
             if (System.nanoTime() > end || !process.isAlive()) {
-                throw new IllegalStateException("log-shipper did not log '" + text + "':\n" + Files.readString(log));
+                throw new IllegalStateException("log-shipper did not log '" + text + "':\n" + output());
             }
             Thread.sleep(20);
         }
@@ -78,7 +82,7 @@ final class ShipperProcess implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
-            throw new IllegalStateException("log-shipper ignored SIGTERM for " + timeout + ":\n" + Files.readString(log));
+            throw new IllegalStateException("log-shipper ignored SIGTERM for " + timeout + ":\n" + output());
         }
         return process.exitValue();
     }
@@ -95,8 +99,10 @@ final class ShipperProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** What this run has logged. */
     String output() throws IOException {
-        return Files.readString(log);
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) logStart, all.length - (int) logStart, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override

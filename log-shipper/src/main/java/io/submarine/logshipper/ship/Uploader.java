@@ -190,6 +190,7 @@ public final class Uploader implements AutoCloseable {
         checkpoint.save(stream.key(), StreamState.after(index));
         Files.deleteIfExists(segment.file());
         metrics.shipped(index.bytes(), index.lines());
+        LOG.info("committed {} ({} lines, {} bytes)", location, index.lines(), index.bytes());
         listener.committed(stream, location, index);
     }
 

@@ -224,6 +224,7 @@ public final class FileFollower {
             return;
         }
         channel = FileChannel.open(file, StandardOpenOption.READ);
+        LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
     }
 
     private Path findByKey(String key) throws IOException {

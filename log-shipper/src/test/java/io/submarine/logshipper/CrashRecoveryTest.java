@@ -1,0 +1,79 @@
+package io.submarine.logshipper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGKILL at random moments, over and over, while a task keeps writing and rotating its log:
+ * between reading and sealing, between sealing and uploading, during an upload, between the
+ * upload and the checkpoint. Small segments cut by age make every window likely. After the last
+ * restart the remote holds every line exactly once. (Rotations are seconds apart: a rotated file
+ * that the next rotation deletes before any run has finished it is beyond recovery, and logged.)
+ */
+class CrashRecoveryTest {
+
+    private static final int KILLS = 24;
+
+    /** Kept when the test fails: the logs, checkpoint and remote explain what went wrong. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void killedTwentyTimesNothingLostNothingTwice() throws Exception {
+        try (BlobStores store = BlobStores.load(StorageConfig.empty())) {
+            Scenario scenario = new Scenario(dir, dir.resolve("remote").toUri().toString(), Map.of(), store);
+            String[] smallSegments = {"--segment-bytes", "65536", "--segment-age", "PT0.1S"};
+            Random random = new Random(20261128);
+            AtomicReference<Throwable> writerFailed = new AtomicReference<>();
+            LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 3);
+            Thread writing = new Thread(() -> {
+                try {
+                    // Four rotations, two of each kind, each a few restarts apart: a rotated file is
+                    // only lost if it is deleted by the next rotation before any run finishes it.
+                    writer.lines(7500, 1500, 2000);
+                } catch (Exception | Error e) {
+                    writerFailed.set(e);
+                }
+            }, "task");
+            writing.start();
+            int segmentsBefore = 0;
+            int grewBetweenKills = 0;
+            for (int kill = 0; kill < KILLS; kill++) {
+                try (ShipperProcess shipper = scenario.start(smallSegments)) {
+                    shipper.healthPort(Duration.ofSeconds(60));
+                    Thread.sleep(random.nextInt(1500));
+                    shipper.kill();
+                }
+                int segments = scenario.remote("main").keys().size();
+                if (segments > segmentsBefore) {
+                    grewBetweenKills++;
+                }
+                segmentsBefore = segments;
+            }
+            writing.join();
+            writer.close();
+            assertThat(writerFailed.get()).isNull();
+            try (ShipperProcess last = scenario.start(smallSegments)) {
+                last.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1500);
+                assertThat(last.terminate(Duration.ofSeconds(60))).as("exit code; output:%n%s", last.output()).isZero();
+            }
+            RemoteLog remote = scenario.remote("main");
+            Scenario.assertSameBytes("the remote after " + KILLS + " SIGKILLs (shipper warnings:\n" + scenario.warnings() + "\n)", remote.content(),
+                    writer.written());
+            assertThat(remote.lines()).isEqualTo(writer.linesWritten());
+            assertThat(grewBetweenKills).as("runs that committed segments before being killed").isGreaterThanOrEqualTo(KILLS / 3);
+            assertThat(remote.complete()).isPresent();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.submarine.logshipper.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submarine.logshipper.segment.SealedSegment;
+import io.submarine.logshipper.segment.SegmentFormat;
+import io.submarine.logshipper.ship.LogStream;
+import io.submarine.logshipper.ship.Position;
+import io.submarine.logshipper.ship.ShipperMetrics;
+import io.submarine.logshipper.ship.StreamState;
+import io.submarine.storage.Location;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One follower against real files, step by step: what it appends, and where it stands. */
+class FileFollowerTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<SealedSegment> sealed = new ArrayList<>();
+
+    private LogStream stream(StreamState start) throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        return new LogStream("main", 0, Location.of("memory://bucket/logs/main/0/"), SegmentFormat.ZSTD, spool, 1 << 20, Clock.systemUTC(), start,
+                (stream, segment, generation) -> sealed.add(segment));
+    }
+
+    private FileFollower follower(Path file, LogStream stream) {
+        return new FileFollower(file, stream, new ShipperMetrics(), 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+    }
+
+    private static final Duration ROTATE_WAIT = Duration.ofMillis(50);
+
+    /** Polls as the reader thread does, past the rotate wait. */
+    private static void pollUntilQuiet(FileFollower follower) throws Exception {
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 3 * ROTATE_WAIT.toNanos()) {
+            if (follower.poll(false)) {
+                quietSince = System.nanoTime();
+            } else {
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private static void append(Path file, String text) throws Exception {
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void aRestartAtTheEndOfARenamedFileGoesOnWithTheNewFile() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\ntwo\n");
+        LogStream first = stream(StreamState.EMPTY);
+        FileFollower before = follower(log, first);
+        pollUntilQuiet(before);
+        Position atEnd = first.position(log.toString());
+        assertThat(atEnd.offset()).isEqualTo(8);
+        before.close();
+
+        Files.move(log, dir.resolve("app.log.1"), StandardCopyOption.ATOMIC_MOVE);
+        append(log, "three\n");
+        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
+        FileFollower after = follower(log, restarted);
+        pollUntilQuiet(after);
+        pollUntilQuiet(after);
+        assertThat(restarted.position(log.toString()).bytes()).isEqualTo(14);
+        assertThat(restarted.linesRead()).isEqualTo(3);
+    }
+
+    @Test
+    void copyTruncateReadsTheLastLinesFromTheCopy() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "first line is long enough to fingerprint\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = follower(log, stream);
+        pollUntilQuiet(follower);
+        append(log, "written after the last read\n");
+        Files.copy(log, dir.resolve("app.log.1"));
+        Files.write(log, new byte[0]);
+        append(log, "after truncation\n");
+        pollUntilQuiet(follower);
+        stream.seal();
+        assertThat(stream.linesRead()).isEqualTo(3);
+        assertThat(stream.bytesRead()).isEqualTo(41 + 28 + 17);
+    }
+}
