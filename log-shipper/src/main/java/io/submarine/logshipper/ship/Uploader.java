@@ -157,10 +157,16 @@ public final class Uploader implements AutoCloseable {
                 metrics.uploadFailed();
                 Duration wait = backoff.backoff(Math.min(attempt, backoff.maxAttempts()), ThreadLocalRandom.current());
                 LOG.warn("upload of segment {} of {} failed (attempt {}): {}; retrying in {} ms", pending.segment().index().sequence(),
-                        pending.stream().key(), attempt, e.getMessage(), wait.toMillis());
+                        pending.stream().key(), attempt, describe(e), wait.toMillis());
                 Thread.sleep(wait.toMillis());
             }
         }
+    }
+
+    /** The error and what caused it: storage errors name the location, their cause says what the server said. */
+    private static String describe(Exception e) {
+        Throwable cause = e.getCause();
+        return cause == null || cause.getMessage() == null ? e.getMessage() : e.getMessage() + " (" + cause.getMessage() + ")";
     }
 
     private void upload(Pending pending) throws IOException {

@@ -30,6 +30,9 @@ public final class HdfsBlobStoreProvider implements BlobStoreProvider {
     @Override
     public BlobStore create(StorageConfig config) throws IOException {
         Configuration conf = new Configuration();
+        // Hadoop closes every FileSystem in its own JVM shutdown hook, which would cut off the
+        // uploads a sidecar makes after SIGTERM; the store is closed by whoever owns it instead.
+        conf.setBoolean("fs.automatic.close", false);
         Optional<String> confDir = config.get("hdfs.conf-dir").or(() -> Optional.ofNullable(System.getenv("HADOOP_CONF_DIR")));
         if (confDir.isPresent()) {
             java.nio.file.Path dir = java.nio.file.Path.of(confDir.get());
