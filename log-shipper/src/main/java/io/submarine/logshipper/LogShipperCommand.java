@@ -10,7 +10,9 @@ import io.submarine.logshipper.ship.ShipperMetrics;
 import io.submarine.logshipper.ship.StreamState;
 import io.submarine.logshipper.ship.Uploader;
 import io.submarine.logshipper.source.FileGroup;
+import io.submarine.logshipper.source.ContainerLogs;
 import io.submarine.logshipper.source.FileSources;
+import io.submarine.logshipper.source.KubeApi;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
@@ -37,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +50,9 @@ import picocli.CommandLine.Option;
 /** The flags of the log shipper; each also has an environment variable (see --help). */
 @Command(name = "log-shipper", mixinStandardHelpOptions = true, version = "log-shipper 0.1.0", sortOptions = false,
         description = {
-            "Ships every line of the pod's log files to blob storage, exactly once, as compressed segments under "
-                    + "<storage-uri>/<namespace>/<owner-kind>/<owner-name>/<pod>/<pod-uid>/logs/<group>/0/. On SIGTERM it ships "
+            "Ships every line of the pod's log files (--files) and of its containers' stdout and stderr (--containers) to blob "
+                    + "storage, exactly once, as compressed segments under "
+                    + "<storage-uri>/<namespace>/<owner-kind>/<owner-name>/<pod>/<pod-uid>/logs/<stream>/<restart>/. On SIGTERM it ships "
                     + "what is left within --shutdown-deadline and writes _COMPLETE with the totals.",
             ""})
 final class LogShipperCommand implements Callable<Integer> {
@@ -67,6 +72,23 @@ final class LogShipperCommand implements Callable<Integer> {
     @Option(names = "--files", paramLabel = "NAME=GLOB", description = "Log files to ship as stream NAME, e.g. main=/var/log/app/*.log; repeat for more groups. "
             + "The glob should match the live files only, not their rotated names.")
     Map<String, String> files = new LinkedHashMap<>();
+
+    @Option(names = "--containers", split = ",", paramLabel = "NAME", description = "Containers of this pod whose stdout and stderr to ship, from the Kubernetes API "
+            + "(pods/log), each as stream NAME, one directory per restart.")
+    List<String> containers = new ArrayList<>();
+
+    @Option(names = "--exit-when-done", description = "Stop (after shipping everything) once every --containers container has terminated: "
+            + "for a classic sidecar. A native sidecar (init container with restartPolicy Always) is stopped by the kubelet instead.")
+    boolean exitWhenDone;
+
+    @Option(names = "--kube-api-url", description = "The Kubernetes API (default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT).")
+    URI kubeApiUrl;
+
+    @Option(names = "--kube-token-file", defaultValue = "/var/run/secrets/kubernetes.io/serviceaccount/token", description = "The service account's token (default: ${DEFAULT-VALUE}).")
+    Path kubeTokenFile;
+
+    @Option(names = "--kube-ca-file", defaultValue = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", description = "The API server's CA (default: ${DEFAULT-VALUE}).")
+    Path kubeCaFile;
 
     @Option(names = "--work-dir", defaultValue = "/submarine/log-shipper", description = "Checkpoint and spool, on a volume that outlives the container (default: ${DEFAULT-VALUE}).")
     Path workDir;
@@ -126,33 +148,91 @@ final class LogShipperCommand implements Callable<Integer> {
         BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings));
         Uploader uploader = new Uploader(store, checkpoint, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
                 reporter != null ? reporter : (stream, location, index) -> { });
+        Shipper shipper = new Shipper(uploader, checkpoint, store, segmentAge, Clock.systemUTC());
+        ContainerLogs.Streams streams = (name, restart) -> {
+            Location directory = podRoot.resolve("logs/" + name + "/" + restart);
+            StreamState start = resume(store, directory, checkpoint.get(name + "/" + restart));
+            LogStream stream = new LogStream(name, restart, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
+            shipper.register(stream);
+            LOG.info("stream {} goes to {}, from segment {}", stream.key(), directory, start.nextSequence());
+            return stream;
+        };
         Map<FileGroup, LogStream> groups = new LinkedHashMap<>();
-        List<LogStream> streams = new ArrayList<>();
         for (Map.Entry<String, String> group : files.entrySet()) {
-            Location directory = podRoot.resolve("logs/" + group.getKey() + "/0");
-            String key = group.getKey() + "/0";
-            StreamState start = resume(store, directory, checkpoint.get(key));
-            LogStream stream = new LogStream(group.getKey(), 0, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
-            groups.put(FileGroup.parse(group.getKey(), group.getValue()), stream);
-            streams.add(stream);
-            LOG.info("stream {} goes to {}, from segment {}", key, directory, start.nextSequence());
+            groups.put(FileGroup.parse(group.getKey(), group.getValue()), streams.open(group.getKey(), 0));
         }
         FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait);
-        Shipper shipper = new Shipper(streams, List.of(fileSources), uploader, checkpoint, store, segmentAge, Clock.systemUTC());
+        shipper.add(fileSources);
+        ContainerLogs containerLogs = null;
+        if (!containers.isEmpty()) {
+            containerLogs = new ContainerLogs(kubeApi(identity), containers, streams, metrics, uploader, Duration.ofSeconds(1), maxLineBytes);
+            shipper.add(containerLogs);
+        }
         metrics.gauges(uploader::spoolBytes, () -> uploader.spoolFull() ? 1 : 0, shipper::lagSeconds);
         HealthServer health = HealthServer.start(healthAddress, healthPort, metrics.registry());
-        health.addReadinessCheck(new HealthServer.ReadinessCheck("reader", () -> fileSources.failure() == null ? null : fileSources.failure().toString()));
+        List<Supplier<Throwable>> failures = new ArrayList<>(List.of(fileSources::failure));
+        if (containerLogs != null) {
+            failures.add(containerLogs::failure);
+        }
+        health.addReadinessCheck(new HealthServer.ReadinessCheck("sources", () -> failure(failures) == null ? null : failure(failures).toString()));
         LOG.info("log-shipper serving /healthz, /readyz and /metrics on port {}", health.port());
+        AtomicBoolean finished = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ExitCode exit = finish(shipper, reporter);
-            Runtime.getRuntime().halt(exit.code());
+            if (finished.compareAndSet(false, true)) {
+                // Stopped by SIGTERM: the exit code says whether everything was shipped.
+                Runtime.getRuntime().halt(finish(shipper, reporter).code());
+            }
         }, "shutdown"));
         fileSources.start();
-        shipper.start();
-        while (fileSources.failure() == null) {
-            Thread.sleep(1000);
+        if (containerLogs != null) {
+            containerLogs.start();
         }
-        throw new IOException("reading log files failed: " + fileSources.failure().getMessage(), fileSources.failure());
+        shipper.start();
+        while (failure(failures) == null) {
+            if (exitWhenDone && containerLogs != null && containerLogs.done() && finished.compareAndSet(false, true)) {
+                LOG.info("every followed container has terminated; log-shipper stops (--exit-when-done)");
+                ExitCode exit = finish(shipper, reporter);
+                if (exit != ExitCode.OK) {
+                    throw new ProgramException(exit, shipper.shutdown(shutdownDeadline).problem());
+                }
+                return 0;
+            }
+            Thread.sleep(200);
+        }
+        Throwable failure = failure(failures);
+        if (finished.compareAndSet(false, true)) {
+            // Ship what was read before failing; the failure decides the exit code.
+            finish(shipper, reporter);
+        }
+        if (failure instanceof KubeApi.KubeAccessDeniedException) {
+            throw new ProgramException(ExitCode.AUTH, failure.getMessage(), failure);
+        }
+        throw new IOException("reading logs failed: " + failure.getMessage(), failure);
+    }
+
+    private static Throwable failure(List<Supplier<Throwable>> failures) {
+        for (Supplier<Throwable> failure : failures) {
+            if (failure.get() != null) {
+                return failure.get();
+            }
+        }
+        return null;
+    }
+
+    private KubeApi kubeApi(PodIdentity identity) throws IOException {
+        URI server = kubeApiUrl;
+        if (server == null) {
+            String host = environment.get("KUBERNETES_SERVICE_HOST");
+            String port = environment.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
+            if (host == null) {
+                throw config("--containers needs the Kubernetes API: set --kube-api-url, or run in a pod (KUBERNETES_SERVICE_HOST)");
+            }
+            server = URI.create("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        }
+        if (!Files.isReadable(kubeTokenFile) || !Files.isReadable(kubeCaFile)) {
+            throw config("--containers needs the service account's token and CA files; cannot read " + kubeTokenFile + " or " + kubeCaFile);
+        }
+        return new KubeApi(server, kubeTokenFile, kubeCaFile, identity.namespace(), identity.pod());
     }
 
     /** Ships what is left; the exit code says whether it all made it. */
@@ -192,8 +272,16 @@ final class LogShipperCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (files.isEmpty()) {
-            throw config("nothing to ship: give --files NAME=GLOB (e.g. --files main=/var/log/app/*.log)");
+        if (files.isEmpty() && containers.isEmpty()) {
+            throw config("nothing to ship: give --files NAME=GLOB (e.g. --files main=/var/log/app/*.log) or --containers NAME,...");
+        }
+        for (String container : containers) {
+            if (files.containsKey(container)) {
+                throw config("'" + container + "' is both a file group and a container; each stream needs its own name");
+            }
+        }
+        if (exitWhenDone && containers.isEmpty()) {
+            throw config("--exit-when-done watches the --containers; name them");
         }
         if (segmentBytes < 1024 || spoolLimit < 2 * segmentBytes) {
             throw config("--segment-bytes must be at least 1024 and --spool-limit at least twice --segment-bytes");

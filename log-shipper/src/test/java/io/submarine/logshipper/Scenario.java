@@ -31,7 +31,10 @@ final class Scenario {
         this.store = store;
     }
 
-    /** Starts the shipper with test defaults; {@code overrides} are flag-value pairs that replace or add to them. */
+    /**
+     * Starts the shipper with test defaults; {@code overrides} are flag-value pairs that replace or
+     * add to them: a null value drops the flag, an empty one gives it without a value (a switch).
+     */
     ShipperProcess start(String... overrides) throws IOException {
         Map<String, String> flags = new java.util.LinkedHashMap<>();
         flags.put("--storage-uri", storageUri);
@@ -46,7 +49,14 @@ final class Scenario {
             flags.put(overrides[i], overrides[i + 1]);
         }
         List<String> args = new ArrayList<>();
-        flags.forEach((flag, value) -> args.addAll(List.of(flag, value)));
+        flags.forEach((flag, value) -> {
+            if (value != null) {
+                args.add(flag);
+            }
+            if (value != null && !value.isEmpty()) {
+                args.add(value);
+            }
+        });
         settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
         return ShipperProcess.start(work.getParent().resolve("shipper.log"), Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), args);
     }
@@ -61,7 +71,11 @@ final class Scenario {
     }
 
     Location stream(String name) {
-        return Location.of(storageUri).asDirectory().resolve(ShipperProcess.POD_PREFIX + "/logs/" + name + "/0/");
+        return stream(name, 0);
+    }
+
+    Location stream(String name, int restart) {
+        return Location.of(storageUri).asDirectory().resolve(ShipperProcess.POD_PREFIX + "/logs/" + name + "/" + restart + "/");
     }
 
     RemoteLog remote(String name) throws IOException {

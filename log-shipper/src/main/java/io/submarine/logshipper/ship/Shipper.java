@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,8 @@ public final class Shipper {
         }
     }
 
-    private final List<LogStream> streams;
-    private final List<Source> sources;
+    private final List<LogStream> streams = new CopyOnWriteArrayList<>();
+    private final List<Source> sources = new CopyOnWriteArrayList<>();
     private final Uploader uploader;
     private final Checkpoint checkpoint;
     private final BlobStore store;
@@ -54,15 +55,22 @@ public final class Shipper {
     });
     private Outcome outcome;
 
-    public Shipper(List<LogStream> streams, List<Source> sources, Uploader uploader, Checkpoint checkpoint, BlobStore store, Duration segmentAge,
-            Clock clock) {
-        this.streams = List.copyOf(streams);
-        this.sources = List.copyOf(sources);
+    public Shipper(Uploader uploader, Checkpoint checkpoint, BlobStore store, Duration segmentAge, Clock clock) {
         this.uploader = uploader;
         this.checkpoint = checkpoint;
         this.store = store;
         this.segmentAge = segmentAge;
         this.clock = clock;
+    }
+
+    /** A stream to seal by age and to complete at shutdown; streams may come later (a container restarts). */
+    public void register(LogStream stream) {
+        streams.add(stream);
+    }
+
+    /** A source to drain at shutdown. */
+    public void add(Source source) {
+        sources.add(source);
     }
 
     public void start() {
