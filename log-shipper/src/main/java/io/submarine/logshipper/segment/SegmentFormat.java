@@ -91,7 +91,7 @@ public enum SegmentFormat {
             }
         };
         return switch (this) {
-            case ZSTD -> new ZstdOutputStream(unclosable, 1);
+            case ZSTD -> new ZstdOutputStream(unclosable, 1).setWorkers(2);
             case GZIP -> new GZIPOutputStream(unclosable, 64 * 1024) {
                 {
                     def.setLevel(Deflater.BEST_SPEED);

@@ -16,7 +16,9 @@ import java.util.Map;
 
 /**
  * The open segment of a stream: lines are compressed into a local file as they arrive, and
- * {@link #seal} appends the index and makes the file durable, ready for upload.
+ * {@link #seal} appends the index, ready for upload. Spool files are not forced to disk: a
+ * restart drops them and reads their lines again from the sources, so durability would buy
+ * nothing and cost the reader a wait per segment.
  */
 public final class SegmentWriter {
 
@@ -65,7 +67,7 @@ public final class SegmentWriter {
         return opened;
     }
 
-    /** Finishes the file with its index and forces it to disk; the writer is done afterwards. */
+    /** Finishes the file with its index; the writer is done afterwards. */
     public SealedSegment seal(String stream, int restart, long sequence, long firstByte, long firstLine, Map<String, Position> positions,
             Instant sealed) throws IOException {
         try {
@@ -74,7 +76,6 @@ public final class SegmentWriter {
                     positions, opened.toString(), sealed.toString());
             format.writeIndex(raw, index);
             raw.flush();
-            channel.force(true);
             return new SealedSegment(file, format, index, channel.size());
         } finally {
             channel.close();

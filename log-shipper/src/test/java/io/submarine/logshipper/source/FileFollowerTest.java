@@ -81,6 +81,22 @@ class FileFollowerTest {
     }
 
     @Test
+    void newlinesAreCountedExactlyWhateverTheBytesAroundThem() {
+        java.util.Random random = new java.util.Random(3);
+        for (int round = 0; round < 2000; round++) {
+            byte[] data = new byte[random.nextInt(70)];
+            // Mostly the bytes next to '\n' (0x0A): 0x09, 0x0B, 0x00, 0x8A, where a carry would miscount.
+            byte[] alphabet = {'\n', 0x09, 0x0B, 0x00, (byte) 0x8A, (byte) 0xFF, 'a'};
+            long expected = 0;
+            for (int i = 0; i < data.length; i++) {
+                data[i] = alphabet[random.nextInt(alphabet.length)];
+                expected += data[i] == '\n' ? 1 : 0;
+            }
+            assertThat(FileFollower.countLines(data, data.length)).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void copyTruncateReadsTheLastLinesFromTheCopy() throws Exception {
         Path log = dir.resolve("app.log");
         append(log, "first line is long enough to fingerprint\n");

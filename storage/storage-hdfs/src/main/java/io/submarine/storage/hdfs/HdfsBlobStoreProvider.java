@@ -22,6 +22,8 @@ public final class HdfsBlobStoreProvider implements BlobStoreProvider {
 
     private static final String PASSTHROUGH = "hdfs.conf.";
 
+    private static final String FIRST_CLOSE_POLL = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
+
     @Override
     public Set<String> schemes() {
         return Set.of("hdfs");
@@ -44,6 +46,13 @@ public final class HdfsBlobStoreProvider implements BlobStoreProvider {
                     conf.addResource(new Path(dir.resolve(file).toUri()));
                 }
             }
+        }
+        // Closing a file polls the name node until the last block is reported, first after 400 ms
+        // by default; writers of many files in a row (log segments, model files) wait on that
+        // poll far longer than on the data. Poll sooner unless the site configures it.
+        String[] pollSources = conf.getPropertySources(FIRST_CLOSE_POLL);
+        if (pollSources == null || java.util.Arrays.stream(pollSources).allMatch(source -> source.endsWith("-default.xml"))) {
+            conf.setInt(FIRST_CLOSE_POLL, 50);
         }
         config.withPrefix(PASSTHROUGH).forEach(conf::set);
         Optional<String> principal = config.get("hdfs.kerberos-principal");

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The log shipper against `zstd -1 -c` and `gzip -1 -c` of the same 2 GiB log file to the same
+# disk, whole processes, in one run; then shipping a steady 1 MB/s to measure idle cost.
+# Usage: bench/log-shipper/run.sh [size-in-MiB]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SIZE_MIB="${1:-2048}"
+mvn -B -q -DskipTests -pl bench/log-shipper -am install
+BENCH=bench/log-shipper/target
+WORK="${BENCH_WORK:-$BENCH/work}"
+mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
+CP="$BENCH/classes:$(cat "$BENCH/classpath.txt")"
+java -cp "$CP" io.submarine.bench.logshipper.LogShipperBenchmark \
+  --work "$WORK" --size-mib "$SIZE_MIB" --shipper-jar "$(pwd)/log-shipper/target/log-shipper.jar" --classpath "$CP" \
+  | tee "$BENCH/results.md"

@@ -1,0 +1,341 @@
+package io.submarine.bench.logshipper;
+
+import io.submarine.bench.storage.MiniDfsServer;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Ships one large log file with {@code log-shipper.jar} (its own JVM, as in a pod) to
+ * {@code file://} and to HDFS (MiniDFSCluster in its own JVM), and compresses the same file with
+ * {@code zstd -1 -c} and {@code gzip -1 -c} to the same disk, in one run. Then ships a steady
+ * 1 MB/s for 30 s and reports the shipper's share of a core.
+ */
+public final class LogShipperBenchmark {
+
+    /**
+     * The pod's identity, and the memory settings a sidecar image runs the JVM with: few malloc
+     * arenas (the zstd workers and JVM threads would each get one) and a small serial-GC heap.
+     */
+    private static final Map<String, String> POD = Map.of("POD_NAMESPACE", "bench", "POD_NAME", "bench-0", "POD_UID", "bench-uid", "MALLOC_ARENA_MAX", "2");
+
+    private final Path work;
+    private final long size;
+    private final Path shipperJar;
+    private final String classpath;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private LogShipperBenchmark(Path work, long size, Path shipperJar, String classpath) {
+        this.work = work;
+        this.size = size;
+        this.shipperJar = shipperJar;
+        this.classpath = classpath;
+    }
+
+    /** Wall seconds, CPU seconds (user + system) and peak RSS of one run. */
+    private record Run(String what, double seconds, double cpuSeconds, long peakRssKib) {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        new LogShipperBenchmark(Path.of(options.get("--work")), Long.parseLong(options.get("--size-mib")) << 20, Path.of(options.get("--shipper-jar")),
+                options.get("--classpath")).run();
+    }
+
+    private void run() throws Exception {
+        Path logs = Files.createDirectories(work.resolve("logs"));
+        Path log = logs.resolve("app.log");
+        if (!Files.exists(log) || Files.size(log) < size) {
+            generate(log);
+        }
+        long bytes = Files.size(log);
+        List<Run> runs = new ArrayList<>();
+        runs.add(baseline("zstd -1 -c", "zstd -1 -c '" + log + "' > '" + work.resolve("baseline.zst") + "'"));
+        runs.add(baseline("gzip -1 -c", "gzip -1 -c '" + log + "' > '" + work.resolve("baseline.gz") + "'"));
+        runs.add(ship("log-shipper to file://", logs, work.resolve("remote").toUri().toString(), List.of()));
+        try (HdfsServer hdfs = new HdfsServer()) {
+            runs.add(ship("log-shipper to hdfs:// (MiniDFSCluster)", logs, "hdfs://127.0.0.1:" + hdfs.port + "/bench",
+                    List.of("--set", "hdfs.conf.dfs.client.block.write.replace-datanode-on-failure.enable=false")));
+        }
+        double zstd = runs.get(0).seconds();
+        System.out.printf("Shipping %d MiB of log lines (%s), whole processes, page cache warm, %d cores%n%n", bytes >> 20, describe(log),
+                Runtime.getRuntime().availableProcessors());
+        System.out.println("| what | s | MB/s | CPU s per GB | throughput vs zstd -1 | peak RSS MiB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        for (Run run : runs) {
+            System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s |%n", run.what(), run.seconds(), bytes / 1e6 / run.seconds(),
+                    run.cpuSeconds() / (bytes / 1e9), zstd / run.seconds(), run.peakRssKib() > 0 ? Long.toString(run.peakRssKib() >> 10) : "");
+        }
+        System.out.println();
+        steady(Files.createDirectories(work.resolve("steady")));
+    }
+
+    /** Real-looking lines: timestamps, levels, loggers, messages of varied length, JSON, stack traces. */
+    private void generate(Path log) throws IOException {
+        String[] levels = {"INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"};
+        String[] loggers = {"trainer.loop", "torch.distributed", "data.loader", "mlflow.tracking", "tensorflow", "urllib3.connectionpool"};
+        String[] words = "epoch step loss accuracy learning rate batch shard checkpoint saved gradient norm worker rank reduce allgather tokens per second memory allocated cuda device prefetch queue"
+                .split(" ");
+        Random random = new Random(42);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(log), 1 << 20)) {
+            long written = 0;
+            long step = 0;
+            StringBuilder line = new StringBuilder(4096);
+            while (written < size) {
+                line.setLength(0);
+                long millis = 1_795_000_000_000L + step * 37;
+                line.append(java.time.Instant.ofEpochMilli(millis)).append(' ').append(levels[random.nextInt(levels.length)]).append(' ')
+                        .append(loggers[random.nextInt(loggers.length)]).append(": ");
+                int kind = random.nextInt(100);
+                if (kind < 5) {
+                    line.append("{\"step\":").append(step).append(",\"loss\":").append(random.nextDouble()).append(",\"lr\":").append(random.nextDouble() / 1000)
+                            .append(",\"host\":\"worker-").append(random.nextInt(64)).append("\"}");
+                } else if (kind < 7) {
+                    line.append("Traceback (most recent call last):\n");
+                    for (int i = 0; i < 8 + random.nextInt(12); i++) {
+                        line.append("  File \"/code/trainer/").append(words[random.nextInt(words.length)]).append(".py\", line ").append(random.nextInt(900))
+                                .append(", in ").append(words[random.nextInt(words.length)]).append('\n');
+                    }
+                    line.append("RuntimeError: CUDA out of memory. Tried to allocate ").append(random.nextInt(4096)).append(" MiB");
+                } else {
+                    int count = 3 + (int) Math.abs(random.nextGaussian() * 12);
+                    for (int i = 0; i < count; i++) {
+                        line.append(words[random.nextInt(words.length)]).append(i % 3 == 0 ? "=" + random.nextInt(100_000) : "").append(' ');
+                    }
+                }
+                line.append('\n');
+                byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
+                out.write(bytes);
+                written += bytes.length;
+                step++;
+            }
+        }
+    }
+
+    private static String describe(Path log) throws IOException {
+        long lines = 0;
+        long bytes = 0;
+        try (var in = Files.newInputStream(log)) {
+            byte[] buffer = new byte[1 << 20];
+            int read;
+            while ((read = in.read(buffer)) > 0 && bytes < (64L << 20)) {
+                for (int i = 0; i < read; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+                bytes += read;
+            }
+        }
+        return String.format("%.0f bytes per line on average", (double) bytes / lines);
+    }
+
+    private static void warm(Path file) throws Exception {
+        new ProcessBuilder("sh", "-c", "sync && cat '" + file + "' > /dev/null").inheritIO().start().waitFor();
+    }
+
+    /** A shell command timed by the shell: wall, user and system seconds of its children. */
+    private Run baseline(String what, String command) throws Exception {
+        warm(work.resolve("logs/app.log"));
+        Process process = new ProcessBuilder("bash", "-c", "TIMEFORMAT='%R %U %S'; time (" + command + " && sync)").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        process.waitFor();
+        String[] times = output.substring(output.lastIndexOf('\n') + 1).split(" ");
+        return new Run(what, Double.parseDouble(times[0]), Double.parseDouble(times[1]) + Double.parseDouble(times[2]), 0);
+    }
+
+    /** Starts the shipper on the file, waits until it has read all of it, stops it with SIGTERM and waits for its exit. */
+    private Run ship(String what, Path logs, String storageUri, List<String> settings) throws Exception {
+        Path state = work.resolve("shipper-state");
+        deleteTree(state);
+        deleteTree(work.resolve("remote"));
+        warm(logs.resolve("app.log"));
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", shipperJar.toString(),
+                "--files", "main=" + logs + "/app.log", "--storage-uri", storageUri, "--work-dir", state.toString(), "--health-address", "127.0.0.1",
+                "--health-port", Integer.toString(port)));
+        command.addAll(settings);
+        // bash reports the CPU time of its child after it exits; the JVM's own figure dies with it.
+        String script = "\"$@\" & child=$!; trap 'kill -TERM $child' TERM; wait $child; wait $child; times";
+        List<String> wrapped = new ArrayList<>(List.of("bash", "-c", script, "shipper"));
+        wrapped.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(wrapped).redirectError(work.resolve("shipper.log").toFile());
+        builder.environment().putAll(POD);
+        long start = System.nanoTime();
+        Process bash = builder.start();
+        long peakRss = 0;
+        long javaPid = -1;
+        while (read(port, "logshipper_read_bytes_total") < Files.size(logs.resolve("app.log"))) {
+            if (!bash.isAlive()) {
+                throw new IllegalStateException("log-shipper exited early; see " + work.resolve("shipper.log"));
+            }
+            if (javaPid < 0) {
+                javaPid = bash.children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+            }
+            peakRss = Math.max(peakRss, peakRss(javaPid));
+            Thread.sleep(50);
+        }
+        peakRss = Math.max(peakRss, peakRss(javaPid));
+        new ProcessBuilder("kill", "-TERM", Long.toString(bash.pid())).start().waitFor();
+        String times = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        int exit = bash.waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (exit != 0) {
+            throw new IllegalStateException("log-shipper exited with " + exit + "; see " + work.resolve("shipper.log"));
+        }
+        // The second line of bash's `times` is its children's user and system time.
+        Matcher cpu = Pattern.compile("(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s").matcher(times.substring(times.lastIndexOf('\n') + 1));
+        if (!cpu.find()) {
+            throw new IllegalStateException("no CPU times from bash: " + times);
+        }
+        double cpuSeconds = Integer.parseInt(cpu.group(1)) * 60 + Double.parseDouble(cpu.group(2)) + Integer.parseInt(cpu.group(3)) * 60
+                + Double.parseDouble(cpu.group(4));
+        return new Run(what, seconds, cpuSeconds, peakRss);
+    }
+
+    /** Appends 1 MB/s for 30 s while the shipper runs; the shipper's CPU over that window, per second. */
+    private void steady(Path dir) throws Exception {
+        deleteTree(work.resolve("shipper-state"));
+        deleteTree(work.resolve("remote"));
+        Path log = dir.resolve("steady.log");
+        Files.deleteIfExists(log);
+        Files.createFile(log);
+        int port = freePort();
+        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", shipperJar.toString(), "--files",
+                "main=" + dir + "/*.log", "--storage-uri", work.resolve("remote").toUri().toString(), "--work-dir", work.resolve("shipper-state").toString(),
+                "--health-address", "127.0.0.1", "--health-port", Integer.toString(port)).redirectError(work.resolve("steady-shipper.log").toFile());
+        builder.environment().putAll(POD);
+        Process shipper = builder.start();
+        while (read(port, "logshipper_read_bytes_total") < 0) {
+            Thread.sleep(100);
+        }
+        byte[] chunk = firstLines(work.resolve("logs/app.log"), 100_000);
+        int seconds = 30;
+        double cpuStart = 0;
+        try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
+            for (int tick = 0; tick < (seconds + 5) * 10; tick++) {
+                if (tick == 50) {
+                    cpuStart = cpu(shipper);
+                }
+                out.write(chunk);
+                out.flush();
+                Thread.sleep(100);
+            }
+        }
+        double used = cpu(shipper) - cpuStart;
+        double shipped = read(port, "logshipper_read_bytes_total");
+        shipper.destroy();
+        shipper.waitFor();
+        System.out.printf("Steady 1 MB/s for %d s (100 KB every 100 ms, after 5 s of warm-up): log-shipper used %.2f CPU s, %.2f%% of one core; "
+                + "read %.0f MB in all.%n", seconds, used, 100 * used / seconds, shipped / 1e6);
+    }
+
+    private static byte[] firstLines(Path log, int bytes) throws IOException {
+        try (var in = Files.newInputStream(log)) {
+            byte[] head = in.readNBytes(bytes * 2);
+            int end = bytes;
+            while (end < head.length && head[end - 1] != '\n') {
+                end++;
+            }
+            return java.util.Arrays.copyOf(head, end);
+        }
+    }
+
+    private static double cpu(Process process) {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO).toNanos() / 1e9;
+    }
+
+    private static long peakRss(long pid) {
+        if (pid < 0) {
+            return 0;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // The process just ended.
+        }
+        return 0;
+    }
+
+    /** A metric of the shipper's /metrics; -1 while it does not answer yet. */
+    private double read(int port, String metric) throws InterruptedException {
+        try {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+            Matcher matcher = Pattern.compile("(?m)^" + metric + " (\\S+)$").matcher(body);
+            return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
+        } catch (IOException notYet) {
+            return -1;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** MiniDFSCluster in its own JVM (the storage bench's server). */
+    private final class HdfsServer implements AutoCloseable {
+        final int port;
+        private final Process process;
+
+        HdfsServer() throws Exception {
+            Path base = work.resolve("dfs");
+            deleteTree(base);
+            Path portFile = work.resolve("dfs.port");
+            Files.deleteIfExists(portFile);
+            process = new ProcessBuilder("java", "-Xmx1g", "-cp", classpath, MiniDfsServer.class.getName(), base.toString(), portFile.toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("dfs.log").toFile()).start();
+            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!Files.exists(portFile)) {
+                if (System.nanoTime() > end || !process.isAlive()) {
+                    throw new IllegalStateException("MiniDFSCluster did not start; see " + work.resolve("dfs.log"));
+                }
+                Thread.sleep(100);
+            }
+            port = Integer.parseInt(Files.readString(portFile).strip());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
