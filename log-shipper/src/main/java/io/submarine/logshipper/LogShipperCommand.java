@@ -13,6 +13,7 @@ import io.submarine.logshipper.source.FileGroup;
 import io.submarine.logshipper.source.ContainerLogs;
 import io.submarine.logshipper.source.FileSources;
 import io.submarine.logshipper.source.KubeApi;
+import io.submarine.logshipper.source.LineGrouping;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
@@ -114,6 +115,13 @@ final class LogShipperCommand implements Callable<Integer> {
     @Option(names = "--rotate-wait", defaultValue = "PT5S", description = "After a file is renamed or deleted away, how long to wait for its writer's last lines (default: ${DEFAULT-VALUE}).")
     Duration rotateWait;
 
+    @Option(names = "--multiline-pattern", paramLabel = "REGEX", description = "Files: lines whose start matches belong to the line before "
+            + "(e.g. '\\s|Caused by:' for Java stack traces); such records are never split across segments and count as one line in the index.")
+    java.util.regex.Pattern multilinePattern;
+
+    @Option(names = "--multiline-wait", defaultValue = "PT1S", description = "A last record is shipped after this long without a new line (default: ${DEFAULT-VALUE}).")
+    Duration multilineWait;
+
     @Option(names = "--shutdown-deadline", defaultValue = "PT25S", description = "On SIGTERM, ship everything within this; keep it below the pod's grace period (default: ${DEFAULT-VALUE}).")
     Duration shutdownDeadline;
 
@@ -161,7 +169,8 @@ final class LogShipperCommand implements Callable<Integer> {
         for (Map.Entry<String, String> group : files.entrySet()) {
             groups.put(FileGroup.parse(group.getKey(), group.getValue()), streams.open(group.getKey(), 0));
         }
-        FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait);
+        FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait,
+                multilinePattern == null ? LineGrouping.eachLine() : LineGrouping.continuationLines(multilinePattern), multilineWait);
         shipper.add(fileSources);
         ContainerLogs containerLogs = null;
         if (!containers.isEmpty()) {

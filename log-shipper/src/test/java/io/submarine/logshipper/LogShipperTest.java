@@ -8,6 +8,8 @@ import io.submarine.storage.StorageConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +43,40 @@ class LogShipperTest {
             scenario.assertShippedExactly(writer);
             assertThat(scenario.remote("main").keys()).hasSizeGreaterThan(1).allMatch(key -> key.matches("\\d{10}\\.log\\.zst"));
         }
+    }
+
+    @Test
+    void manyFilesGoIntoOneStreamAndTheIndexSaysWhichBytesAreWhose() throws Exception {
+        List<LogWriter> writers = new ArrayList<>();
+        try (ShipperProcess shipper = scenario.start("--files", "main=" + scenario.logs + "/*.log", "--segment-bytes", "16384")) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            for (int worker = 0; worker < 5; worker++) {
+                writers.add(new LogWriter(scenario.logs.resolve("worker-" + worker + ".log"), worker));
+            }
+            for (int round = 0; round < 200; round++) {
+                for (LogWriter writer : writers) {
+                    writer.line();
+                }
+            }
+            shipper.awaitOutput("following " + scenario.logs.resolve("worker-4.log"), Duration.ofSeconds(30));
+            Thread.sleep(500);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).isZero();
+        } finally {
+            for (LogWriter writer : writers) {
+                writer.close();
+            }
+        }
+        RemoteLog remote = scenario.remote("main");
+        assertThat(remote.bySource()).hasSize(5);
+        long total = 0;
+        for (int worker = 0; worker < 5; worker++) {
+            LogWriter writer = writers.get(worker);
+            Scenario.assertSameBytes("worker-" + worker + ".log from the index runs",
+                    remote.bySource().get(scenario.logs.resolve("worker-" + worker + ".log").toString()).toByteArray(), writer.written());
+            total += writer.written().length;
+        }
+        assertThat((long) remote.content().length).isEqualTo(total);
+        assertThat(remote.keys()).hasSizeGreaterThan(5);
     }
 
     @Test

@@ -43,6 +43,9 @@ public final class FileFollower {
     private final int maxLineBytes;
     private final Map<String, Path> finishedFiles;
     private final long rotateWaitNanos;
+    private final LineGrouping grouping;
+    /** How long a record held back by grouping may stay unshipped while its file is quiet. */
+    private final long groupWaitNanos;
 
     private int generation = -1;
     private FileChannel channel;
@@ -50,6 +53,9 @@ public final class FileFollower {
     private ByteBuffer buffer = ByteBuffer.allocate(IDLE_CHUNK);
     /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
     private long replacedSince;
+    /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
+    private long heldSince;
+    private int heldLength;
 
     /**
      * @param finishedFiles files already read to their end by some follower in this run, by
@@ -59,6 +65,12 @@ public final class FileFollower {
      *     writer adds before reopening the path (logrotate's postrotate signal takes a moment)
      */
     public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Map<String, Path> finishedFiles, Duration rotateWait) {
+        this(path, stream, metrics, maxLineBytes, finishedFiles, rotateWait, LineGrouping.eachLine(), Duration.ZERO);
+    }
+
+    /** With lines grouped into records; a held-back last record is shipped after {@code groupWait} without growth. */
+    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Map<String, Path> finishedFiles, Duration rotateWait,
+            LineGrouping grouping, Duration groupWait) {
         this.path = path;
         this.source = path.toString();
         this.stream = stream;
@@ -66,6 +78,8 @@ public final class FileFollower {
         this.maxLineBytes = maxLineBytes;
         this.finishedFiles = finishedFiles;
         this.rotateWaitNanos = rotateWait.toNanos();
+        this.grouping = grouping;
+        this.groupWaitNanos = groupWait.toNanos();
     }
 
     public Path path() {
@@ -93,10 +107,11 @@ public final class FileFollower {
         buffer.clear();
         int read = channel.read(buffer, position.offset());
         int length = Math.max(read, 0);
-        int complete = lastNewline(buffer.array(), length) + 1;
+        int complete = grouping.whole(buffer.array(), lastNewline(buffer.array(), length) + 1);
         if (complete > 0) {
             replacedSince = 0;
-            boolean appended = appendBytes(buffer.array(), complete, countLines(buffer.array(), complete));
+            heldSince = 0;
+            boolean appended = appendBytes(buffer.array(), complete, grouping.count(buffer.array(), complete, false));
             if (length == buffer.capacity() && buffer.capacity() < BUSY_CHUNK) {
                 buffer = ByteBuffer.allocate(BUSY_CHUNK);
             }
@@ -124,7 +139,10 @@ public final class FileFollower {
             if (Files.size(path) < position.offset()) {
                 return truncated();
             }
-            return draining && partial > 0 && appendBytes(buffer.array(), partial, 1);
+            if (draining) {
+                return partial > 0 && appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true));
+            }
+            return grouping.groups() && shipHeldRecord(partial);
         }
         if (!draining) {
             long now = System.nanoTime();
@@ -137,7 +155,7 @@ public final class FileFollower {
         }
         // The file at the path is another one, or none, and this one has been quiet: it is finished.
         replacedSince = 0;
-        if (partial > 0 && !appendBytes(buffer.array(), partial, 1)) {
+        if (partial > 0 && !appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true))) {
             return true;
         }
         Path rotatedTo = findByKey(position.anchor());
@@ -146,6 +164,25 @@ public final class FileFollower {
         }
         closeChannel();
         return openCurrentFile() || partial > 0;
+    }
+
+    /** A last record held back by grouping goes once it has not grown for a while: its writer may be done. */
+    private boolean shipHeldRecord(int partial) throws IOException {
+        int held = lastNewline(buffer.array(), partial) + 1;
+        if (held == 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (heldSince == 0 || held != heldLength) {
+            heldSince = now;
+            heldLength = held;
+            return false;
+        }
+        if (now - heldSince < groupWaitNanos) {
+            return false;
+        }
+        heldSince = 0;
+        return appendBytes(buffer.array(), held, grouping.count(buffer.array(), held, false));
     }
 
     /** Copy-truncate: the copy holds what was written after our last read; read it from there first. */
@@ -166,7 +203,7 @@ public final class FileFollower {
                     int complete = lastNewline(rest.array(), read) + 1;
                     boolean last = offset + read >= copied.size();
                     int take = last || complete == 0 ? read : complete;
-                    long lines = countLines(rest.array(), take) + (last && rest.array()[take - 1] != '\n' ? 1 : 0);
+                    long lines = grouping.count(rest.array(), take, last);
                     if (!appendBytes(rest.array(), take, lines)) {
                         return true;
                     }

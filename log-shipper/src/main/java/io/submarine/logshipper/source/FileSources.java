@@ -32,6 +32,8 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final int maxLineBytes;
     private final Duration pollInterval;
     private final Duration rotateWait;
+    private final LineGrouping grouping;
+    private final Duration groupWait;
     private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
     private final Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
     private final Thread reader;
@@ -40,13 +42,15 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private long lastScan;
 
     public FileSources(Map<FileGroup, LogStream> groups, ShipperMetrics metrics, Uploader uploader, int maxLineBytes, Duration pollInterval,
-            Duration rotateWait) {
+            Duration rotateWait, LineGrouping grouping, Duration groupWait) {
         this.groups = groups;
         this.metrics = metrics;
         this.uploader = uploader;
         this.maxLineBytes = maxLineBytes;
         this.pollInterval = pollInterval;
         this.rotateWait = rotateWait;
+        this.grouping = grouping;
+        this.groupWait = groupWait;
         this.reader = new Thread(this::readUntilStopped, "file-reader");
         reader.setDaemon(true);
     }
@@ -101,7 +105,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
                     continue;
                 }
                 LOG.info("following {} into stream {}", file, group.getValue().key());
-                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, finishedFiles, rotateWait));
+                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, finishedFiles, rotateWait, grouping, groupWait));
             }
         }
     }

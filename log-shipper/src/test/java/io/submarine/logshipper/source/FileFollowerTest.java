@@ -81,6 +81,48 @@ class FileFollowerTest {
     }
 
     @Test
+    void stackTracesStayWithTheirLineAndTheLastRecordWaitsForQuiet() throws Exception {
+        Path log = dir.resolve("app.log");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT,
+                LineGrouping.continuationLines(java.util.regex.Pattern.compile("\\s|Caused by:")), Duration.ofMillis(300));
+        append(log, "ERROR boom\n  at a.b(C.java:1)\nCaused by: x\n  at d.e(F.java:2)\nINFO next\n  at partial");
+        follower.poll(false);
+        follower.poll(false);
+        assertThat(stream.linesRead()).as("one record: the error and its trace; 'INFO next' may still grow").isEqualTo(1);
+        assertThat(stream.bytesRead()).isEqualTo("ERROR boom\n  at a.b(C.java:1)\nCaused by: x\n  at d.e(F.java:2)\n".length());
+        append(log, "\n");
+        Thread.sleep(100);
+        follower.poll(false);
+        assertThat(stream.linesRead()).as("the record grew: still held").isEqualTo(1);
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (stream.linesRead() == 1 && System.nanoTime() < end) {
+            follower.poll(false);
+            Thread.sleep(20);
+        }
+        assertThat(stream.linesRead()).as("shipped once quiet").isEqualTo(2);
+        assertThat(stream.bytesRead()).isEqualTo(Files.size(log));
+    }
+
+    @Test
+    void aFileDeletedWhileOpenIsReadToItsEnd() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = follower(log, stream);
+        pollUntilQuiet(follower);
+        try (java.io.FileOutputStream writer = new java.io.FileOutputStream(log.toFile(), true)) {
+            Files.delete(log);
+            writer.write("two, written after the delete\nthree without newline".getBytes(StandardCharsets.UTF_8));
+        }
+        pollUntilQuiet(follower);
+        assertThat(stream.linesRead()).isEqualTo(3);
+        append(log, "a new file\n");
+        pollUntilQuiet(follower);
+        assertThat(stream.linesRead()).isEqualTo(4);
+    }
+
+    @Test
     void newlinesAreCountedExactlyWhateverTheBytesAroundThem() {
         java.util.Random random = new java.util.Random(3);
         for (int round = 0; round < 2000; round++) {
