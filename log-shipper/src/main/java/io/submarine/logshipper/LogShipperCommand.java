@@ -1,6 +1,6 @@
 package io.submarine.logshipper;
 
-import io.submarine.logshipper.segment.SegmentFormat;
+import io.submarine.logsegment.SegmentFormat;
 import io.submarine.logshipper.ship.Checkpoint;
 import io.submarine.logshipper.ship.LogStream;
 import io.submarine.logshipper.ship.Recovery;

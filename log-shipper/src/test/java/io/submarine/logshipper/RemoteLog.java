@@ -3,8 +3,8 @@ package io.submarine.logshipper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdInputStream;
-import io.submarine.logshipper.segment.SegmentFormat;
-import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.logsegment.SegmentFormat;
+import io.submarine.logsegment.SegmentIndex;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;

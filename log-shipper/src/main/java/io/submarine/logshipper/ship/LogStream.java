@@ -1,8 +1,9 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logshipper.segment.SealedSegment;
-import io.submarine.logshipper.segment.SegmentFormat;
-import io.submarine.logshipper.segment.SegmentWriter;
+import io.submarine.logsegment.Position;
+import io.submarine.logsegment.SealedSegment;
+import io.submarine.logsegment.SegmentFormat;
+import io.submarine.logsegment.SegmentWriter;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logshipper.segment.SegmentFormat;
-import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.logsegment.SegmentFormat;
+import io.submarine.logsegment.SegmentIndex;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobStore;

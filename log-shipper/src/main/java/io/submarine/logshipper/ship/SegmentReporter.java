@@ -1,6 +1,6 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.logsegment.SegmentIndex;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metastore.client.Report;

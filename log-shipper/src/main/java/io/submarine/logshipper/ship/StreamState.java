@@ -1,6 +1,7 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.logsegment.Position;
+import io.submarine.logsegment.SegmentIndex;
 import java.util.Map;
 
 /**

@@ -1,7 +1,7 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logshipper.segment.SealedSegment;
-import io.submarine.logshipper.segment.SegmentIndex;
+import io.submarine.logsegment.SealedSegment;
+import io.submarine.logsegment.SegmentIndex;
 import io.submarine.storage.BlobExistsException;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.Location;

@@ -1,7 +1,7 @@
 package io.submarine.logshipper.source;
 
 import io.submarine.logshipper.ship.LogStream;
-import io.submarine.logshipper.ship.Position;
+import io.submarine.logsegment.Position;
 import io.submarine.logshipper.ship.ShipperMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;

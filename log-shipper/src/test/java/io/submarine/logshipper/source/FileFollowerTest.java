@@ -2,10 +2,10 @@ package io.submarine.logshipper.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.submarine.logshipper.segment.SealedSegment;
-import io.submarine.logshipper.segment.SegmentFormat;
+import io.submarine.logsegment.SealedSegment;
+import io.submarine.logsegment.SegmentFormat;
 import io.submarine.logshipper.ship.LogStream;
-import io.submarine.logshipper.ship.Position;
+import io.submarine.logsegment.Position;
 import io.submarine.logshipper.ship.ShipperMetrics;
 import io.submarine.logshipper.ship.StreamState;
 import io.submarine.storage.Location;

@@ -1,4 +1,4 @@
-package io.submarine.logshipper.segment;
+package io.submarine.logsegment;
 
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

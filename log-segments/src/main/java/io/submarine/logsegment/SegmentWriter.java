@@ -1,6 +1,5 @@
-package io.submarine.logshipper.segment;
+package io.submarine.logsegment;
 
-import io.submarine.logshipper.ship.Position;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.submarine.logshipper.ship;
+package io.submarine.logsegment;
 
 /**
  * Where one source stands after the bytes shipped so far.

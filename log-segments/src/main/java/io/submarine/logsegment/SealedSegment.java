@@ -1,4 +1,4 @@
-package io.submarine.logshipper.segment;
+package io.submarine.logsegment;
 
 import java.nio.file.Path;
 
