@@ -12,10 +12,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,8 +40,8 @@ class ReportingTest {
                         "io.submarine.metastore.Metastore", "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(),
                         "--token-file", tokens.toString()), Map.of(), port, dir.resolve("metastore.log"), Duration.ofSeconds(60))) {
             Scenario scenario = new Scenario(dir, dir.resolve("remote").toUri().toString(), Map.of(), store);
-            try (ShipperProcess shipper = scenario.start("--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", token.toString());
-                    LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 21)) {
+            LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 21);
+            try (writer; ShipperProcess shipper = scenario.start("--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", token.toString())) {
                 shipper.healthPort(Duration.ofSeconds(60));
                 shipper.awaitOutput("following", Duration.ofSeconds(30));
                 writer.lines(300, 0, 2000);
@@ -63,7 +65,15 @@ class ReportingTest {
             }
             assertThat(reported).containsExactlyInAnyOrderElementsOf(remote.keys());
             JsonNode last = items.get(items.size() - 1).path("payload");
-            assertThat(last.path("endLine").asLong() + last.path("firstLine").asLong()).isPositive();
+            assertThat(last.path("endLine").asLong()).isEqualTo(writer.linesWritten());
+            // And the log comes back through the metastore, read from the segments in storage.
+            HttpResponse<byte[]> log = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/v1/logs?namespace=team-a&pod=train-7&container=main&fromLine=100&toLine=400"))
+                    .header("Authorization", "Bearer read-token-66").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(log.statusCode()).isEqualTo(200);
+            String[] lines = new String(writer.written(), StandardCharsets.ISO_8859_1).split("(?<=\n)");
+            Scenario.assertSameBytes("lines 100 to 400 through the metastore", log.body(),
+                    String.join("", Arrays.copyOfRange(lines, 100, 400)).getBytes(StandardCharsets.ISO_8859_1));
         }
     }
 }

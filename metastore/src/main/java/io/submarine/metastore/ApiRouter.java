@@ -34,9 +34,12 @@ final class ApiRouter {
 
     private final MlflowRoutes mlflow;
     private final ResourceRoutes resources;
+    private final LogRoutes logs;
 
-    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, ResourceStore resourceStore, Optional<Tokens> tokens, long maxBodyBytes) {
+    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, ResourceStore resourceStore, LogReader logReader, Optional<Tokens> tokens,
+            long maxBodyBytes) {
         this.vertx = vertx;
+        this.logs = new LogRoutes(vertx, reports, logReader);
         this.mlflow = new MlflowRoutes(vertx, mlflowStore);
         this.resources = new ResourceRoutes(vertx, resourceStore, this::require);
         this.reports = reports;
@@ -55,6 +58,7 @@ final class ApiRouter {
         router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
         router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
         router.get("/api/v1/metrics/history").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::history);
+        router.get("/api/v1/logs").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(logs::serve);
         resources.attach(router);
         // Training scripts log and read back their own runs: every role may use the MLflow API.
         mlflow.attach(router);
@@ -140,7 +144,7 @@ final class ApiRouter {
         }).onFailure(ctx::fail);
     }
 
-    private static String required(RoutingContext ctx, String name) {
+    static String required(RoutingContext ctx, String name) {
         String value = ctx.request().getParam(name);
         if (value == null || value.isBlank()) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "query parameter '" + name + "' is missing");
@@ -165,7 +169,7 @@ final class ApiRouter {
         return kind;
     }
 
-    private static long number(RoutingContext ctx, String name, long defaultValue, long max) {
+    static long number(RoutingContext ctx, String name, long defaultValue, long max) {
         String text = ctx.request().getParam(name);
         if (text == null) {
             return defaultValue;

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -53,6 +55,10 @@ public final class Metastore implements Callable<Integer> {
     @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Largest request body (default: 8 MiB).")
     long maxBodyBytes;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting for reading logs back, e.g. s3.endpoint=http://minio:9000 "
+            + "(also SUBMARINE_STORAGE_<BACKEND>_<NAME>); the same the programs ship with.")
+    java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Optional<Tokens> tokens = tokenFile == null ? Optional.empty() : Optional.of(Tokens.read(tokenFile));
@@ -65,7 +71,8 @@ public final class Metastore implements Callable<Integer> {
             throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
         }
         Optional<MetastoreServer.Tls> tls = tlsCertFile == null ? Optional.empty() : Optional.of(new MetastoreServer.Tls(tlsCertFile, tlsKeyFile));
-        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls);
+        BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings));
+        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage);
         LOG.info("metastore listening on {}:{}", host, server.port());
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownDeadline shutdown = new ShutdownDeadline(Duration.ofSeconds(20), Clock.systemUTC());

@@ -1,5 +1,8 @@
 package io.submarine.metastore;
 
+import io.submarine.storage.BlobStore;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -14,7 +17,10 @@ final class MetastoreServer implements AutoCloseable {
     private final HttpServer server;
     private final Router router;
 
-    private MetastoreServer(Vertx vertx, Database database, HttpServer server, Router router) {
+    private final BlobStore storage;
+
+    private MetastoreServer(Vertx vertx, Database database, HttpServer server, Router router, BlobStore storage) {
+        this.storage = storage;
         this.vertx = vertx;
         this.database = database;
         this.server = server;
@@ -38,20 +44,24 @@ final class MetastoreServer implements AutoCloseable {
     record Tls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
 
     static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
-        return start(database, tokens, host, port, maxBodyBytes, Optional.empty());
+        return start(database, tokens, host, port, maxBodyBytes, Optional.empty(), BlobStores.load(StorageConfig.empty()));
     }
 
-    static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls) throws Exception {
+    /**
+     * @param storage where logs are read back from: the same settings the programs ship with
+     */
+    static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls,
+            BlobStore storage) throws Exception {
         io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
         tls.ifPresent(t -> options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
                 .setCertPath(t.certFile().toString()).setKeyPath(t.keyFile().toString())));
         Vertx vertx = Vertx.vertx();
         try {
             Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), new MlflowStore(database.dataSource()),
-                    new ResourceStore(database.dataSource()), tokens, maxBodyBytes).router();
+                    new ResourceStore(database.dataSource()), new LogReader(storage), tokens, maxBodyBytes).router();
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
-            return new MetastoreServer(vertx, database, server, router);
+            return new MetastoreServer(vertx, database, server, router, storage);
         } catch (ExecutionException e) {
             vertx.close();
             throw e.getCause() instanceof Exception cause ? cause : e;
@@ -66,5 +76,6 @@ final class MetastoreServer implements AutoCloseable {
     public void close() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get();
         database.close();
+        storage.close();
     }
 }

@@ -179,6 +179,21 @@ final class ReportStore {
         }
     }
 
+    /** The object URI of the last segment reported for a container's run, if any: its directory holds the run's log. */
+    java.util.Optional<String> lastLogSegment(String namespace, String pod, String container, int restart) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement select = connection.prepareStatement(
+                "SELECT payload FROM reports WHERE kind = 'log-segments' AND namespace = ? AND pod = ? AND container = ? AND restart_count = ?"
+                        + " ORDER BY id DESC LIMIT 1")) {
+            select.setString(1, namespace);
+            select.setString(2, pod);
+            select.setString(3, container);
+            select.setInt(4, restart);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? java.util.Optional.ofNullable(new JsonObject(rows.getString(1)).getString("uri")) : java.util.Optional.empty();
+            }
+        }
+    }
+
     boolean reachable() {
         try (Connection connection = dataSource.getConnection()) {
             return connection.isValid(2);
