@@ -22,6 +22,8 @@ final class LogWriter implements AutoCloseable {
     /** Twice the rotate wait the tests give the shipper. */
     static final long ROTATION_PAUSE_MILLIS = 400;
 
+    private long rotationPauseMillis = ROTATION_PAUSE_MILLIS;
+
     private final Path file;
     private final Random random;
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -78,12 +80,18 @@ final class LogWriter implements AutoCloseable {
                 } else {
                     rotateByCopyTruncate();
                 }
-                Thread.sleep(ROTATION_PAUSE_MILLIS);
+                Thread.sleep(rotationPauseMillis);
             }
             if (pauseMicros > 0) {
                 java.util.concurrent.TimeUnit.MICROSECONDS.sleep(pauseMicros);
             }
         }
+    }
+
+    /** How long to pause after each rotation: rotations closer together than a restart of the shipper can lose a rotated file. */
+    LogWriter pauseAfterRotation(long millis) {
+        this.rotationPauseMillis = millis;
+        return this;
     }
 
     synchronized byte[] written() {

@@ -62,6 +62,18 @@ final class ShipperProcess implements AutoCloseable {
         throw new IllegalStateException("log-shipper did not start:\n" + output());
     }
 
+    /** Whether the program logs {@code text} within {@code timeout}. */
+    boolean logs(String text, Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!output().contains(text)) {
+            if (System.nanoTime() > end || !process.isAlive()) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     /** Waits until the program has logged {@code text}. */
     void awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();

@@ -133,10 +133,12 @@ public final class FileFollower {
         if (partial == 0 && buffer.capacity() > IDLE_CHUNK) {
             buffer = ByteBuffer.allocate(IDLE_CHUNK);
         }
-        String current = fileKey(path);
+        // Identity and size from one stat: the path may be renamed away between two.
+        BasicFileAttributes atPath = attributes(path);
+        String current = atPath == null || atPath.fileKey() == null ? null : atPath.fileKey().toString();
         if (current != null && current.equals(position.anchor())) {
             replacedSince = 0;
-            if (Files.size(path) < position.offset()) {
+            if (atPath.size() < position.offset()) {
                 return truncated();
             }
             if (draining) {
@@ -158,7 +160,7 @@ public final class FileFollower {
         if (partial > 0 && !appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true))) {
             return true;
         }
-        Path rotatedTo = findByKey(position.anchor());
+        Path rotatedTo = findByKey(position.anchor(), position.fingerprint());
         if (rotatedTo != null) {
             finishedFiles.put(position.anchor(), rotatedTo);
         }
@@ -222,15 +224,10 @@ public final class FileFollower {
         byte[] head = HexFormat.of().parseHex(position.fingerprint());
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
             for (Path sibling : siblings) {
-                if (sibling.equals(path) || !Files.isRegularFile(sibling) || Files.size(sibling) < position.offset()) {
-                    continue;
-                }
-                try (FileChannel candidate = FileChannel.open(sibling, StandardOpenOption.READ)) {
-                    ByteBuffer start = ByteBuffer.allocate(head.length);
-                    candidate.read(start, 0);
-                    if (java.util.Arrays.equals(start.array(), head)) {
-                        return sibling;
-                    }
+                // The file itself, renamed meanwhile, is no copy of it.
+                if (!sibling.equals(path) && !position.anchor().equals(fileKey(sibling)) && Files.isRegularFile(sibling)
+                        && Files.size(sibling) >= position.offset() && startsWith(sibling, head)) {
+                    return sibling;
                 }
             }
         }
@@ -263,7 +260,14 @@ public final class FileFollower {
         if (position.anchor().isEmpty()) {
             return;
         }
-        Path file = findByKey(position.anchor());
+        if (position.anchor().equals(fileKey(path)) && !startsWith(path, HexFormat.of().parseHex(position.fingerprint()))) {
+            // The path holds the same inode with other content: truncated in place (its copy may
+            // hold our last lines) or reused by a new file; either way its own lines start at 0.
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+            truncated();
+            return;
+        }
+        Path file = findByKey(position.anchor(), position.fingerprint());
         if (file == null) {
             LOG.warn("{}: the file it was reading ({}) is gone; lines after byte {} of it are lost, going on with the file now at the path",
                     source, position.anchor(), position.offset());
@@ -273,18 +277,38 @@ public final class FileFollower {
         LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
     }
 
-    private Path findByKey(String key) throws IOException {
-        if (key.equals(fileKey(path))) {
+    /**
+     * The file with identity {@code key} beside the path, if it still begins as the one read did:
+     * an inode number freed by a deleted file is soon given to a new one.
+     */
+    private Path findByKey(String key, String fingerprint) throws IOException {
+        byte[] head = HexFormat.of().parseHex(fingerprint);
+        if (key.equals(fileKey(path)) && startsWith(path, head)) {
             return path;
         }
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent())) {
             for (Path sibling : siblings) {
-                if (key.equals(fileKey(sibling))) {
+                if (key.equals(fileKey(sibling)) && startsWith(sibling, head)) {
                     return sibling;
                 }
             }
         }
         return null;
+    }
+
+    private static boolean startsWith(Path file, byte[] head) throws IOException {
+        if (head.length == 0) {
+            return true;
+        }
+        try (FileChannel candidate = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer start = ByteBuffer.allocate(head.length);
+            while (start.hasRemaining() && candidate.read(start, start.position()) > 0) {
+                // Reads the head, however the channel splits it.
+            }
+            return java.util.Arrays.equals(start.array(), head);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
     }
 
     private boolean appendBytes(byte[] data, int length, long lines) throws IOException {
@@ -323,9 +347,13 @@ public final class FileFollower {
     }
 
     static String fileKey(Path file) throws IOException {
+        BasicFileAttributes attributes = attributes(file);
+        return attributes == null || attributes.fileKey() == null ? null : attributes.fileKey().toString();
+    }
+
+    private static BasicFileAttributes attributes(Path file) throws IOException {
         try {
-            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-            return key == null ? null : key.toString();
+            return Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             return null;
         }

@@ -123,6 +123,19 @@ class FileFollowerTest {
     }
 
     @Test
+    void aRestartFindingItsInodeNumberOnAnotherFileReadsThatFileFromItsStart() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "a new file that happens to have the old inode number\n");
+        String key = FileFollower.fileKey(log);
+        Position stale = new Position(key, java.util.HexFormat.of().formatHex("the file this was, long deleted\n".getBytes(StandardCharsets.UTF_8)),
+                25, 25, 1);
+        LogStream stream = stream(new StreamState(1, 25, 1, Map.of(log.toString(), stale)));
+        pollUntilQuiet(follower(log, stream));
+        assertThat(stream.linesRead()).isEqualTo(2);
+        assertThat(stream.position(log.toString()).offset()).isEqualTo(Files.size(log));
+    }
+
+    @Test
     void newlinesAreCountedExactlyWhateverTheBytesAroundThem() {
         java.util.Random random = new java.util.Random(3);
         for (int round = 0; round < 2000; round++) {
