@@ -22,7 +22,14 @@ final class LogWriter implements AutoCloseable {
     /** Twice the rotate wait the tests give the shipper. */
     static final long ROTATION_PAUSE_MILLIS = 400;
 
-    private long rotationPauseMillis = ROTATION_PAUSE_MILLIS;
+    private final long rotationPauseMillis = ROTATION_PAUSE_MILLIS;
+    private Gate beforeRotation = () -> { };
+
+    /** What must hold before the next rotation; may wait. */
+    @FunctionalInterface
+    interface Gate {
+        void await() throws Exception;
+    }
 
     private final Path file;
     private final Random random;
@@ -75,6 +82,13 @@ final class LogWriter implements AutoCloseable {
         for (int i = 1; i <= count; i++) {
             line();
             if (rotateEvery > 0 && i % rotateEvery == 0) {
+                try {
+                    beforeRotation.await();
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
                 if ((i / rotateEvery) % 2 == 1) {
                     rotateByRename();
                 } else {
@@ -88,9 +102,9 @@ final class LogWriter implements AutoCloseable {
         }
     }
 
-    /** How long to pause after each rotation: rotations closer together than a restart of the shipper can lose a rotated file. */
-    LogWriter pauseAfterRotation(long millis) {
-        this.rotationPauseMillis = millis;
+    /** Rotates only once {@code gate} passes. */
+    LogWriter rotateWhen(Gate gate) {
+        this.beforeRotation = gate;
         return this;
     }
 

@@ -346,7 +346,8 @@ public final class FileFollower {
         closeChannel();
     }
 
-    static String fileKey(Path file) throws IOException {
+    /** A file's identity (device and inode) as a string, or null if there is no file. */
+    public static String fileKey(Path file) throws IOException {
         BasicFileAttributes attributes = attributes(file);
         return attributes == null || attributes.fileKey() == null ? null : attributes.fileKey().toString();
     }
