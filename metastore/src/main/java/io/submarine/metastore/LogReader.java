@@ -32,7 +32,32 @@ final class LogReader {
     /** What a copy did: the line after the last one written, and whether the stream has ended for good. */
     record Progress(long nextLine, boolean complete) {}
 
-    private record Segment(BlobInfo info, SegmentFormat format) {}
+    /** A listed segment; its index is read at most once per copy (two small ranged reads). */
+    private final class Segment {
+        private final BlobInfo info;
+        private final SegmentFormat format;
+        private SegmentIndex index;
+
+        Segment(BlobInfo info, SegmentFormat format) {
+            this.info = info;
+            this.format = format;
+        }
+
+        BlobInfo info() {
+            return info;
+        }
+
+        SegmentFormat format() {
+            return format;
+        }
+
+        SegmentIndex index() throws IOException {
+            if (index == null) {
+                index = format.readIndex(store, info.location(), info.size());
+            }
+            return index;
+        }
+    }
 
     private final BlobStore store;
 
@@ -58,7 +83,7 @@ final class LogReader {
         long line = fromLine;
         for (int i = first; i < segments.size() && line < toLine; i++) {
             Segment segment = segments.get(i);
-            SegmentIndex index = segment.format().readIndex(store, segment.info().location(), segment.info().size());
+            SegmentIndex index = segment.index();
             if (index.endLine() <= line) {
                 continue;
             }
@@ -76,8 +101,7 @@ final class LogReader {
         if (segments.isEmpty()) {
             return 0;
         }
-        Segment last = segments.get(segments.size() - 1);
-        return last.format().readIndex(store, last.info().location(), last.info().size()).endLine();
+        return segments.get(segments.size() - 1).index().endLine();
     }
 
     /** The first segment whose lines end after {@code line}; segments are in line order. */
@@ -87,7 +111,7 @@ final class LogReader {
         while (low < high) {
             int middle = (low + high) >>> 1;
             Segment segment = segments.get(middle);
-            if (segment.format().readIndex(store, segment.info().location(), segment.info().size()).endLine() <= line) {
+            if (segment.index().endLine() <= line) {
                 low = middle + 1;
             } else {
                 high = middle;
