@@ -3,10 +3,15 @@ package io.submarine.metastore;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
-/** The connection pool, with the schema migrated at start (Flyway). */
+/**
+ * The connection pool, with the schema migrated at start (Flyway). H2 and PostgreSQL share one
+ * set of migrations; MySQL and MariaDB have their own (no identity columns, no time zones in
+ * timestamps, case-sensitive collation, LONGTEXT for payloads), with the same versions.
+ */
 final class Database implements AutoCloseable {
 
     private final HikariDataSource dataSource;
@@ -21,20 +26,27 @@ final class Database implements AutoCloseable {
     }
 
     static Database open(String jdbcUrl, String user, String password) {
+        boolean mysql = jdbcUrl.startsWith("jdbc:mariadb:") || jdbcUrl.startsWith("jdbc:mysql:");
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
+        // The MariaDB driver speaks to MySQL servers too, but only accepts its own scheme.
+        config.setJdbcUrl(mysql ? "jdbc:mariadb:" + jdbcUrl.substring(jdbcUrl.indexOf(':', 5) + 1) : jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(8);
         config.setPoolName("metastore");
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
-            Flyway.configure().dataSource(dataSource).load().migrate();
+            Flyway.configure().dataSource(dataSource).locations(mysql ? "classpath:db/mysql" : "classpath:db/migration").load().migrate();
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
         return new Database(dataSource);
+    }
+
+    /** Whether {@code e} is a unique key refusing a second row: SQLSTATE 23505, or MySQL's 23000 with error 1062. */
+    static boolean isDuplicateKey(SQLException e) {
+        return "23505".equals(e.getSQLState()) || ("23000".equals(e.getSQLState()) && e.getErrorCode() == 1062);
     }
 
     DataSource dataSource() {

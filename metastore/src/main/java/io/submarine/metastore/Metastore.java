@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code metastore}: the service's entry point and flags. */
 @Command(name = "metastore", mixinStandardHelpOptions = true, version = "metastore 0.1.0",
-        description = "Records what the programs report. Embedded H2 under --data-dir by default; PostgreSQL with --jdbc-url.")
+        description = "Records what the programs report. Embedded H2 under --data-dir by default; PostgreSQL or MariaDB/MySQL with --jdbc-url.")
 public final class Metastore implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Metastore.class);
@@ -34,7 +34,7 @@ public final class Metastore implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "./data", description = "Where the embedded H2 database lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--jdbc-url", description = "A PostgreSQL (or other JDBC) database instead of the embedded one.")
+    @Option(names = "--jdbc-url", description = "A PostgreSQL (jdbc:postgresql://…) or MariaDB/MySQL (jdbc:mariadb://…) database instead of the embedded one.")
     String jdbcUrl;
 
     @Option(names = "--jdbc-user", defaultValue = "submarine", description = "Database user (default: ${DEFAULT-VALUE}).")

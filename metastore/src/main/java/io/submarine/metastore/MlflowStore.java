@@ -16,8 +16,6 @@ import javax.sql.DataSource;
  */
 final class MlflowStore {
 
-    private static final String UNIQUE_VIOLATION = "23505";
-
     /** A metric, param or tag as MLflow sends it. */
     record Metric(String key, double value, long timestamp, long step) {}
 
@@ -41,7 +39,7 @@ final class MlflowStore {
             try {
                 insert.executeUpdate();
             } catch (SQLException e) {
-                if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                if (Database.isDuplicateKey(e)) {
                     throw new ApiException(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
                 }
                 throw e;
@@ -155,14 +153,15 @@ final class MlflowStore {
                 }
             }
             JsonArray metrics = new JsonArray();
-            try (PreparedStatement select = connection.prepareStatement("SELECT metric_key, metric_value, timestamp_ms, step FROM metric_points p"
+            try (PreparedStatement select = connection.prepareStatement("SELECT metric_key, metric_value, special_value, timestamp_ms, step FROM metric_points p"
                     + " WHERE run_id = ? AND owner_name = ? AND id = (SELECT MAX(id) FROM metric_points q WHERE q.run_id = p.run_id AND q.metric_key = p.metric_key)"
                     + " ORDER BY metric_key")) {
                 select.setString(1, runId);
                 select.setString(2, experimentName);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        metrics.add(new JsonObject().put("key", rows.getString(1)).put("value", rows.getDouble(2)).put("timestamp", rows.getLong(3)).put("step", rows.getLong(4)));
+                        metrics.add(new JsonObject().put("key", rows.getString(1)).put("value", MetricPoint.readValue(rows, 2)).put("timestamp", rows.getLong(4))
+                                .put("step", rows.getLong(5)));
                     }
                 }
             }
@@ -215,15 +214,15 @@ final class MlflowStore {
                 for (KeyValue tag : tags) {
                     setTag(connection, runId, tag);
                 }
-                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (run_id, owner_kind, owner_name, metric_key, step, metric_value, timestamp_ms)"
-                        + " VALUES (?, 'experiment', ?, ?, ?, ?, ?)")) {
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (run_id, owner_kind, owner_name, metric_key, step, metric_value, special_value, timestamp_ms)"
+                        + " VALUES (?, 'experiment', ?, ?, ?, ?, ?, ?)")) {
                     for (Metric metric : metrics) {
                         insert.setString(1, runId);
                         insert.setString(2, experimentName);
                         insert.setString(3, metric.key());
                         insert.setLong(4, metric.step());
-                        insert.setDouble(5, metric.value());
-                        insert.setLong(6, metric.timestamp());
+                        MetricPoint.bindValue(insert, 5, metric.value());
+                        insert.setLong(7, metric.timestamp());
                         insert.addBatch();
                     }
                     insert.executeBatch();
@@ -240,12 +239,13 @@ final class MlflowStore {
         requireRun(runId);
         JsonArray metrics = new JsonArray();
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT metric_value, timestamp_ms, step FROM metric_points WHERE run_id = ? AND metric_key = ? ORDER BY step, id")) {
+                PreparedStatement select = connection.prepareStatement("SELECT metric_value, special_value, timestamp_ms, step FROM metric_points"
+                        + " WHERE run_id = ? AND metric_key = ? ORDER BY step, id")) {
             select.setString(1, runId);
             select.setString(2, key);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    metrics.add(new JsonObject().put("key", key).put("value", rows.getDouble(1)).put("timestamp", rows.getLong(2)).put("step", rows.getLong(3)));
+                    metrics.add(new JsonObject().put("key", key).put("value", MetricPoint.readValue(rows, 1)).put("timestamp", rows.getLong(3)).put("step", rows.getLong(4)));
                 }
             }
         }

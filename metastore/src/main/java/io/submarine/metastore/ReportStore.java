@@ -17,8 +17,6 @@ final class ReportStore {
     /** A stored report: its id, and whether this request was a repeat of one already stored. */
     record Stored(long id, boolean duplicate) {}
 
-    private static final String UNIQUE_VIOLATION = "23505";
-
     private final DataSource dataSource;
 
     ReportStore(DataSource dataSource) {
@@ -44,16 +42,16 @@ final class ReportStore {
     }
 
     private static void insertPoints(Connection connection, long reportId, ValidReport report, List<MetricPoint> points) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (report_id, owner_kind, owner_name, metric_key, step, metric_value, timestamp_ms)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (report_id, owner_kind, owner_name, metric_key, step, metric_value, special_value, timestamp_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (MetricPoint point : points) {
                 insert.setLong(1, reportId);
                 insert.setString(2, report.ownerKind());
                 insert.setString(3, report.ownerName());
                 insert.setString(4, point.key());
                 insert.setLong(5, point.step());
-                insert.setDouble(6, point.value());
-                insert.setLong(7, point.timestampMs());
+                MetricPoint.bindValue(insert, 6, point.value());
+                insert.setLong(8, point.timestampMs());
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -64,7 +62,7 @@ final class ReportStore {
     List<MetricPoint> history(String ownerKind, String ownerName, String key, long fromStep, long toStep, int maxPoints) throws SQLException {
         List<MetricPoint> all = new java.util.ArrayList<>();
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT step, metric_value, timestamp_ms FROM metric_points"
+                PreparedStatement select = connection.prepareStatement("SELECT step, metric_value, special_value, timestamp_ms FROM metric_points"
                         + " WHERE owner_kind = ? AND owner_name = ? AND metric_key = ? AND step BETWEEN ? AND ? ORDER BY step, id")) {
             select.setString(1, ownerKind);
             select.setString(2, ownerName);
@@ -73,7 +71,7 @@ final class ReportStore {
             select.setLong(5, toStep);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    all.add(new MetricPoint(key, rows.getLong(1), rows.getDouble(2), rows.getLong(3)));
+                    all.add(new MetricPoint(key, rows.getLong(1), MetricPoint.readValue(rows, 2), rows.getLong(4)));
                 }
             }
         }
@@ -108,7 +106,7 @@ final class ReportStore {
             try {
                 insert.executeUpdate();
             } catch (SQLException e) {
-                if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                if (Database.isDuplicateKey(e)) {
                     connection.rollback(beforeInsert);
                     return new Stored(existing(connection, kind, key), true);
                 }

@@ -14,8 +14,6 @@ import javax.sql.DataSource;
  */
 final class ResourceStore {
 
-    private static final String UNIQUE_VIOLATION = "23505";
-
     private final DataSource dataSource;
 
     ResourceStore(DataSource dataSource) {
@@ -33,7 +31,7 @@ final class ResourceStore {
             insert.setLong(5, now);
             insert.executeUpdate();
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (Database.isDuplicateKey(e)) {
                 throw new ApiException(409, "RESOURCE_ALREADY_EXISTS", kind + " '" + name + "' already exists");
             }
             throw e;

@@ -245,6 +245,17 @@ abstract class MetastoreApiTest {
         assertThat(post("/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void mlflowMetricsKeepNanAndInfinity() throws Exception {
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"diverging\"}").path("experiment_id").asText();
+        String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":" + experimentId + "}").path("run").path("info").path("run_id").asText();
+        mlflow("POST", "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"metrics\":[{\"key\":\"loss\",\"value\":\"NaN\",\"timestamp\":1,\"step\":0},"
+                + "{\"key\":\"loss\",\"value\":\"Infinity\",\"timestamp\":2,\"step\":1},{\"key\":\"loss\",\"value\":\"-Infinity\",\"timestamp\":3,\"step\":2},"
+                + "{\"key\":\"loss\",\"value\":1.5e308,\"timestamp\":4,\"step\":3}]}");
+        JsonNode history = mlflow("GET", "/metrics/get-history?run_id=" + runId + "&metric_key=loss", null).path("metrics");
+        assertThat(history.findValuesAsText("value")).containsExactly("NaN", "Infinity", "-Infinity", "1.5E308");
+    }
+
     private static HttpResponse<String> send(String method, String path, String token, String ifMatch, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).header("Authorization", "Bearer " + token)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
