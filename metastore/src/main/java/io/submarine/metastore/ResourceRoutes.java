@@ -54,10 +54,10 @@ final class ResourceRoutes {
         });
         router.get(BASE).handler(allowed(true)).handler(ctx -> {
             String kind = kind(ctx);
-            String prefix = ctx.request().getParam("prefix", "");
-            String cursor = ctx.request().getParam("cursor", "");
-            int limit = limit(ctx.request().getParam("limit"));
-            respond(ctx, 200, () -> store.list(kind, prefix, cursor, limit));
+            Map<String, java.util.List<String>> parameters = new java.util.LinkedHashMap<>();
+            ctx.queryParams().names().forEach(name -> parameters.put(name, ctx.queryParams().getAll(name)));
+            ResourceQuery query = ResourceQuery.parse(parameters);
+            respond(ctx, 200, () -> store.list(kind, query));
         });
         router.get(BASE + "/:name").handler(allowed(true)).handler(ctx -> {
             String kind = kind(ctx);
@@ -137,21 +137,6 @@ final class ResourceRoutes {
             }
         });
         return spec;
-    }
-
-    private static int limit(String text) {
-        if (text == null) {
-            return 100;
-        }
-        try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= 1000) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new ApiException(400, "INVALID_PARAMETER_VALUE", "limit must be a whole number from 1 to 1000");
     }
 
     private static Long ifMatch(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -102,28 +103,70 @@ final class ResourceStore {
                 + ", not " + expectedVersion + ": read it again and reapply your change");
     }
 
-    /** Resources of a kind by name, from after {@code cursor}, optionally only names starting with {@code prefix}. */
-    JsonObject list(String kind, String prefix, String cursor, int limit) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT name, resource_version, spec, created_at, updated_at FROM resources"
-                        + " WHERE kind = ? AND name > ? AND name LIKE ? ESCAPE '!' ORDER BY name LIMIT ?")) {
-            select.setString(1, kind);
-            select.setString(2, cursor);
-            select.setString(3, prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
-            select.setInt(4, limit + 1);
-            JsonArray items = new JsonArray();
-            JsonObject page = new JsonObject();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    if (items.size() == limit) {
-                        page.put("nextCursor", items.getJsonObject(limit - 1).getString("name"));
-                        break;
+    /**
+     * A page of the resources of a kind, in the query's order. Spec filters are applied here, not in
+     * SQL (the spec is JSON text in every dialect): rows are read in batches until the page is full,
+     * which suits the small numbers of resources users manage.
+     */
+    JsonObject list(String kind, ResourceQuery query) throws SQLException {
+        int batch = query.specEquals().isEmpty() ? query.limit() + 1 : Math.max(query.limit() + 1, 500);
+        Optional<ResourceQuery.Position> scanAfter = query.after();
+        JsonArray items = new JsonArray();
+        try (Connection connection = dataSource.getConnection()) {
+            while (true) {
+                int read = 0;
+                JsonObject last = null;
+                try (PreparedStatement select = page(connection, kind, query, scanAfter, batch);
+                        ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        read++;
+                        last = json(rows);
+                        if (query.matches(last.getJsonObject("spec"))) {
+                            if (items.size() == query.limit()) {
+                                return new JsonObject().put("items", items).put("nextCursor", query.cursorAfter(items.getJsonObject(items.size() - 1)));
+                            }
+                            items.add(last);
+                        }
                     }
-                    items.add(json(rows));
                 }
+                if (read < batch) {
+                    return new JsonObject().put("items", items);
+                }
+                long value = switch (query.sort()) {
+                    case NAME -> 0;
+                    case CREATED -> last.getLong("created");
+                    case UPDATED -> last.getLong("updated");
+                };
+                scanAfter = Optional.of(new ResourceQuery.Position(value, last.getString("name")));
             }
-            return page.put("items", items);
         }
+    }
+
+    /** Up to {@code batch} rows after {@code after} in the query's order (ties broken by name). */
+    private static PreparedStatement page(Connection connection, String kind, ResourceQuery query, Optional<ResourceQuery.Position> after, int batch)
+            throws SQLException {
+        String column = query.sort().column;
+        String comparison = query.descending() ? " < " : " > ";
+        String order = query.descending() ? " DESC" : "";
+        StringBuilder sql = new StringBuilder("SELECT name, resource_version, spec, created_at, updated_at FROM resources WHERE kind = ? AND name LIKE ? ESCAPE '!'");
+        boolean byName = query.sort() == ResourceQuery.Sort.NAME;
+        if (after.isPresent()) {
+            sql.append(byName ? " AND name" + comparison + "?" : " AND (" + column + comparison + "? OR (" + column + " = ? AND name" + comparison + "?))");
+        }
+        sql.append(" ORDER BY ").append(byName ? "name" + order : column + order + ", name" + order).append(" LIMIT ?");
+        PreparedStatement select = connection.prepareStatement(sql.toString());
+        int index = 1;
+        select.setString(index++, kind);
+        select.setString(index++, query.prefix().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        if (after.isPresent()) {
+            if (!byName) {
+                select.setLong(index++, after.get().value());
+                select.setLong(index++, after.get().value());
+            }
+            select.setString(index++, after.get().name());
+        }
+        select.setInt(index, batch);
+        return select;
     }
 
     private static JsonObject json(ResultSet rows) throws SQLException {

@@ -310,6 +310,44 @@ abstract class MetastoreApiTest {
     }
 
     @Test
+    void resourceListsFilterOnSpecFieldsAndSort() throws Exception {
+        String notebooks = "/api/v1/resources/notebooks";
+        // More than one scan batch (500 rows), so that a filtered page is gathered across batches.
+        for (int i = 0; i < 510; i++) {
+            String spec = "{\"environment\":\"" + (i % 100 == 7 ? "torch" : "tf") + "\",\"resources\":{\"gpu\":" + (i / 100) % 2 + "}}";
+            HttpResponse<String> created = send("POST", notebooks, ADMIN, null, "{\"name\":\"nb-%03d\",\"spec\":%s}".formatted(i, spec));
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        }
+        JsonNode torch = JSON.readTree(send("GET", notebooks + "?spec.environment=torch&limit=4", READER, null, null).body());
+        assertThat(torch.path("items").findValuesAsText("name")).containsExactly("nb-007", "nb-107", "nb-207", "nb-307");
+        JsonNode rest = JSON.readTree(send("GET", notebooks + "?spec.environment=torch&limit=4&cursor=" + torch.path("nextCursor").asText(), READER, null, null).body());
+        assertThat(rest.path("items").findValuesAsText("name")).containsExactly("nb-407", "nb-507");
+        assertThat(rest.has("nextCursor")).isFalse();
+        assertThat(JSON.readTree(send("GET", notebooks + "?spec.environment=torch&spec.resources.gpu=1", READER, null, null).body())
+                .path("items").findValuesAsText("name")).containsExactly("nb-107", "nb-307", "nb-507");
+
+        JsonNode byNameDown = JSON.readTree(send("GET", notebooks + "?sort=-name&limit=3", READER, null, null).body());
+        assertThat(byNameDown.path("items").findValuesAsText("name")).containsExactly("nb-509", "nb-508", "nb-507");
+        JsonNode nextDown = JSON.readTree(send("GET", notebooks + "?sort=-name&limit=2&cursor=" + byNameDown.path("nextCursor").asText(), READER, null, null).body());
+        assertThat(nextDown.path("items").findValuesAsText("name")).containsExactly("nb-506", "nb-505");
+        assertThat(JSON.readTree(send("GET", notebooks + "?sort=-created&limit=2", READER, null, null).body()).path("items").findValuesAsText("name"))
+                .containsExactly("nb-509", "nb-508");
+
+        String etag = send("GET", notebooks + "/nb-000", READER, null, null).headers().firstValue("ETag").orElseThrow();
+        assertThat(send("PUT", notebooks + "/nb-000", ADMIN, etag, "{\"spec\":{\"environment\":\"jax\"}}").statusCode()).isEqualTo(200);
+        JsonNode recent = JSON.readTree(send("GET", notebooks + "?sort=-updated&limit=1", READER, null, null).body());
+        assertThat(recent.path("items").findValuesAsText("name")).containsExactly("nb-000");
+        JsonNode afterRecent = JSON.readTree(send("GET", notebooks + "?sort=-updated&limit=1&cursor=" + recent.path("nextCursor").asText(), READER, null, null).body());
+        assertThat(afterRecent.path("items").findValuesAsText("name")).doesNotContain("nb-000").hasSize(1);
+
+        for (String bad : new String[] {"?sort=size", "?color=red", "?cursor=" + recent.path("nextCursor").asText(), "?cursor=%25%25", "?limit=0"}) {
+            HttpResponse<String> response = send("GET", notebooks + bad, READER, null, null);
+            assertThat(response.statusCode()).as(bad).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).path("message").asText()).as(bad).isNotBlank();
+        }
+    }
+
+    @Test
     void healthAndReadiness() throws Exception {
         assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url("/healthz"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url("/readyz"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
