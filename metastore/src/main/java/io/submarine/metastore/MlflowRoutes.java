@@ -47,7 +47,21 @@ final class MlflowRoutes {
                 new JsonObject().put("experiment", store.experiment("name", query(ctx, "experiment_name")))));
         router.post(PREFIX + "/experiments/search").handler(ctx -> respond(ctx, () -> {
             JsonObject body = body(ctx);
-            return store.searchExperiments(maxResults(body), body.containsKey("page_token") ? number(body.getValue("page_token"), "page_token") : 0);
+            MlflowSearch search = MlflowSearch.parse(MlflowSearch.Target.EXPERIMENTS, text(body, "filter", false, 10_000), strings(body, "order_by"));
+            return store.searchExperiments(search, text(body, "view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
+        }));
+        router.post(PREFIX + "/experiments/delete").handler(ctx -> respond(ctx, () -> {
+            store.setExperimentLifecycle(number(required(body(ctx), "experiment_id"), "experiment_id"), "deleted");
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/experiments/restore").handler(ctx -> respond(ctx, () -> {
+            store.setExperimentLifecycle(number(required(body(ctx), "experiment_id"), "experiment_id"), "active");
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/experiments/set-experiment-tag").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            store.setExperimentTag(number(required(body, "experiment_id"), "experiment_id"), keyValue(body, 5000));
+            return new JsonObject();
         }));
         router.post(PREFIX + "/runs/create").handler(ctx -> respond(ctx, () -> {
             JsonObject body = body(ctx);
@@ -78,7 +92,21 @@ final class MlflowRoutes {
             for (Object id : array) {
                 experimentIds.add(number(id, "experiment_ids"));
             }
-            return store.searchRuns(experimentIds, maxResults(body), body.getString("page_token", ""));
+            MlflowSearch search = MlflowSearch.parse(MlflowSearch.Target.RUNS, text(body, "filter", false, 10_000), strings(body, "order_by"));
+            return store.searchRuns(experimentIds, search, text(body, "run_view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
+        }));
+        router.post(PREFIX + "/runs/delete").handler(ctx -> respond(ctx, () -> {
+            store.setRunLifecycle(runId(body(ctx)), "deleted");
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/runs/restore").handler(ctx -> respond(ctx, () -> {
+            store.setRunLifecycle(runId(body(ctx)), "active");
+            return new JsonObject();
+        }));
+        router.post(PREFIX + "/runs/delete-tag").handler(ctx -> respond(ctx, () -> {
+            JsonObject body = body(ctx);
+            store.deleteTag(runId(body), text(body, "key", true, 250));
+            return new JsonObject();
         }));
         router.post(PREFIX + "/runs/log-metric").handler(ctx -> respond(ctx, () -> {
             JsonObject body = body(ctx);
@@ -182,6 +210,18 @@ final class MlflowRoutes {
             throw invalid("'" + field + "' exceeds the maximum length of " + max);
         }
         return text;
+    }
+
+    /** A list of strings, such as order_by; absent is empty. */
+    private static List<String> strings(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof JsonArray array) || !array.stream().allMatch(String.class::isInstance)) {
+            throw invalid("Invalid value " + value + " for parameter '" + field + "': expected a list of strings");
+        }
+        return array.stream().map(String.class::cast).toList();
     }
 
     private static int maxResults(JsonObject body) {

@@ -6,7 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -52,48 +56,79 @@ final class MlflowStore {
     }
 
     JsonObject experiment(String column, Object value) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
-                        + " FROM mlflow_experiments WHERE " + (column.equals("name") ? "name" : "experiment_id") + " = ?")) {
-            select.setObject(1, value);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with " + column + "=" + value);
+        try (Connection connection = dataSource.getConnection()) {
+            List<JsonObject> found = experiments(connection, (column.equals("name") ? "name" : "experiment_id") + " = ?", List.of(value));
+            if (found.isEmpty()) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with " + column + "=" + value);
+            }
+            return found.get(0);
+        }
+    }
+
+    /** Experiments in MLflow's shape, tags included, where {@code where} (over mlflow_experiments) holds. */
+    private static List<JsonObject> experiments(Connection connection, String where, List<?> parameters) throws SQLException {
+        Map<Long, JsonObject> byId = new LinkedHashMap<>();
+        try (PreparedStatement select = prepare(connection, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
+                + " FROM mlflow_experiments WHERE " + where, parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                byId.put(rows.getLong(1), new JsonObject().put("experiment_id", Long.toString(rows.getLong(1))).put("name", rows.getString(2))
+                        .put("artifact_location", rows.getString(3)).put("lifecycle_stage", rows.getString(4))
+                        .put("creation_time", rows.getLong(5)).put("last_update_time", rows.getLong(6)).put("tags", new JsonArray()));
+            }
+        }
+        try (PreparedStatement select = prepare(connection, "SELECT t.experiment_id, t.tag_key, t.tag_value FROM mlflow_experiment_tags t"
+                + " WHERE t.experiment_id IN (SELECT experiment_id FROM mlflow_experiments WHERE " + where + ") ORDER BY t.tag_key", parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                JsonObject experiment = byId.get(rows.getLong(1));
+                if (experiment != null) {
+                    experiment.getJsonArray("tags").add(new JsonObject().put("key", rows.getString(2)).put("value", rows.getString(3)));
                 }
-                return experimentJson(rows);
+            }
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    JsonObject searchExperiments(MlflowSearch search, String viewType, int maxResults, String pageToken) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            List<MlflowSearch.Entity> all = experiments(connection, lifecycleWhere("lifecycle_stage", viewType), List.of()).stream()
+                    .map(MlflowSearch.Entity::ofExperiment).toList();
+            return search.page(all, maxResults, pageToken, "experiments");
+        }
+    }
+
+    /** Marks the experiment and its runs deleted (or active again), as MLflow does. */
+    void setExperimentLifecycle(long experimentId, String stage) throws SQLException {
+        experiment("experiment_id", experimentId);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement experiment = connection.prepareStatement("UPDATE mlflow_experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?");
+                    PreparedStatement runs = connection.prepareStatement("UPDATE mlflow_runs SET lifecycle_stage = ? WHERE experiment_id = ?")) {
+                experiment.setString(1, stage);
+                experiment.setLong(2, System.currentTimeMillis());
+                experiment.setLong(3, experimentId);
+                experiment.executeUpdate();
+                runs.setString(1, stage);
+                runs.setLong(2, experimentId);
+                runs.executeUpdate();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
             }
         }
     }
 
-    private static JsonObject experimentJson(ResultSet rows) throws SQLException {
-        return new JsonObject().put("experiment_id", Long.toString(rows.getLong(1))).put("name", rows.getString(2))
-                .put("artifact_location", rows.getString(3)).put("lifecycle_stage", rows.getString(4))
-                .put("creation_time", rows.getLong(5)).put("last_update_time", rows.getLong(6));
-    }
-
-    JsonObject searchExperiments(int maxResults, long after) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
-                        + " FROM mlflow_experiments WHERE experiment_id > ? ORDER BY experiment_id LIMIT ?")) {
-            select.setLong(1, after);
-            select.setInt(2, maxResults + 1);
-            JsonArray experiments = new JsonArray();
-            JsonObject page = new JsonObject();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    if (experiments.size() == maxResults) {
-                        page.put("next_page_token", experiments.getJsonObject(maxResults - 1).getString("experiment_id"));
-                        break;
-                    }
-                    experiments.add(experimentJson(rows));
-                }
-            }
-            return page.put("experiments", experiments);
+    void setExperimentTag(long experimentId, KeyValue tag) throws SQLException {
+        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
+        try (Connection connection = dataSource.getConnection()) {
+            upsert(connection, "mlflow_experiment_tags", "experiment_id", experimentId, "tag_key", "tag_value", tag);
         }
     }
 
     String createRun(long experimentId, String runName, long startTime, List<KeyValue> tags) throws SQLException {
-        experiment("experiment_id", experimentId);
+        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
         String runId = UUID.randomUUID().toString().replace("-", "");
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
@@ -117,7 +152,7 @@ final class MlflowStore {
     }
 
     void updateRun(String runId, String status, Long endTime, String runName) throws SQLException {
-        requireRun(runId);
+        requireActiveRun(runId);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET status = COALESCE(?, status), end_time = COALESCE(?, end_time),"
                         + " run_name = COALESCE(?, run_name) WHERE run_id = ?")) {
@@ -132,79 +167,99 @@ final class MlflowStore {
     /** The run in MLflow's shape: info, and data with the latest value of each metric, params and tags. */
     JsonObject run(String runId) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            JsonObject info;
-            String experimentName;
-            try (PreparedStatement select = connection.prepareStatement("SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
-                    + " r.lifecycle_stage, e.artifact_location, e.name FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
-                select.setString(1, runId);
-                try (ResultSet rows = select.executeQuery()) {
-                    if (!rows.next()) {
-                        throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + runId + "' not found");
-                    }
-                    info = new JsonObject().put("run_id", rows.getString(1)).put("run_uuid", rows.getString(1))
-                            .put("experiment_id", Long.toString(rows.getLong(2))).put("run_name", rows.getString(3)).put("status", rows.getString(4))
-                            .put("start_time", rows.getLong(5)).put("lifecycle_stage", rows.getString(7))
-                            .put("artifact_uri", rows.getString(8).isEmpty() ? "" : rows.getString(8) + "/" + rows.getString(1) + "/artifacts");
-                    long end = rows.getLong(6);
-                    if (!rows.wasNull()) {
-                        info.put("end_time", end);
-                    }
-                    experimentName = rows.getString(9);
-                }
+            List<JsonObject> found = runs(connection, "r.run_id = ?", List.of(runId));
+            if (found.isEmpty()) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + runId + "' not found");
             }
-            JsonArray metrics = new JsonArray();
-            try (PreparedStatement select = connection.prepareStatement("SELECT metric_key, metric_value, special_value, timestamp_ms, step FROM metric_points p"
-                    + " WHERE run_id = ? AND owner_name = ? AND id = (SELECT MAX(id) FROM metric_points q WHERE q.run_id = p.run_id AND q.metric_key = p.metric_key)"
-                    + " ORDER BY metric_key")) {
-                select.setString(1, runId);
-                select.setString(2, experimentName);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        metrics.add(new JsonObject().put("key", rows.getString(1)).put("value", MetricPoint.readValue(rows, 2)).put("timestamp", rows.getLong(4))
-                                .put("step", rows.getLong(5)));
-                    }
-                }
-            }
-            return new JsonObject().put("info", info).put("data", new JsonObject().put("metrics", metrics)
-                    .put("params", keyValues(connection, "SELECT param_key, param_value FROM mlflow_params WHERE run_id = ? ORDER BY param_key", runId))
-                    .put("tags", keyValues(connection, "SELECT tag_key, tag_value FROM mlflow_tags WHERE run_id = ? ORDER BY tag_key", runId)));
+            return found.get(0);
         }
     }
 
-    JsonObject searchRuns(List<Long> experimentIds, int maxResults, String after) throws SQLException {
+    JsonObject searchRuns(List<Long> experimentIds, MlflowSearch search, String viewType, int maxResults, String pageToken) throws SQLException {
         if (experimentIds.isEmpty()) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "experiment_ids must name at least one experiment");
         }
-        String in = String.join(",", java.util.Collections.nCopies(experimentIds.size(), "?"));
-        JsonArray runs = new JsonArray();
-        JsonObject page = new JsonObject();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT run_id FROM mlflow_runs WHERE experiment_id IN (" + in + ") AND run_id > ? ORDER BY run_id LIMIT ?")) {
-            int i = 1;
-            for (long id : experimentIds) {
-                select.setLong(i++, id);
-            }
-            select.setString(i++, after);
-            select.setInt(i, maxResults + 1);
-            List<String> ids = new java.util.ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    ids.add(rows.getString(1));
+        String where = "r.experiment_id IN (" + String.join(",", Collections.nCopies(experimentIds.size(), "?")) + ") AND "
+                + lifecycleWhere("r.lifecycle_stage", viewType);
+        try (Connection connection = dataSource.getConnection()) {
+            List<MlflowSearch.Entity> all = runs(connection, where, experimentIds).stream().map(MlflowSearch.Entity::ofRun).toList();
+            return search.page(all, maxResults, pageToken, "runs");
+        }
+    }
+
+    /**
+     * Runs in MLflow's shape where {@code where} (over mlflow_runs r) holds: four queries whatever
+     * the number of runs (runs, params, tags, latest metrics), not four per run.
+     */
+    private static List<JsonObject> runs(Connection connection, String where, List<?> parameters) throws SQLException {
+        Map<String, JsonObject> byId = new LinkedHashMap<>();
+        try (PreparedStatement select = prepare(connection, "SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
+                + " r.lifecycle_stage, e.artifact_location FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE " + where, parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                String runId = rows.getString(1);
+                JsonObject info = new JsonObject().put("run_id", runId).put("run_uuid", runId)
+                        .put("experiment_id", Long.toString(rows.getLong(2))).put("run_name", rows.getString(3)).put("status", rows.getString(4))
+                        .put("start_time", rows.getLong(5)).put("lifecycle_stage", rows.getString(7))
+                        .put("artifact_uri", rows.getString(8).isEmpty() ? "" : rows.getString(8) + "/" + runId + "/artifacts");
+                long end = rows.getLong(6);
+                if (!rows.wasNull()) {
+                    info.put("end_time", end);
                 }
-            }
-            for (int k = 0; k < ids.size() && k < maxResults; k++) {
-                runs.add(run(ids.get(k)));
-            }
-            if (ids.size() > maxResults) {
-                page.put("next_page_token", ids.get(maxResults - 1));
+                byId.put(runId, new JsonObject().put("info", info)
+                        .put("data", new JsonObject().put("metrics", new JsonArray()).put("params", new JsonArray()).put("tags", new JsonArray())));
             }
         }
-        return page.put("runs", runs);
+        if (byId.isEmpty()) {
+            return List.of();
+        }
+        String ofRuns = " IN (SELECT r.run_id FROM mlflow_runs r WHERE " + where + ")";
+        addKeyValues(connection, byId, "params", "SELECT run_id, param_key, param_value FROM mlflow_params WHERE run_id" + ofRuns + " ORDER BY param_key", parameters);
+        addKeyValues(connection, byId, "tags", "SELECT run_id, tag_key, tag_value FROM mlflow_tags WHERE run_id" + ofRuns + " ORDER BY tag_key", parameters);
+        try (PreparedStatement select = prepare(connection, "SELECT run_id, metric_key, metric_value, special_value, timestamp_ms, step FROM metric_points"
+                + " WHERE id IN (SELECT MAX(id) FROM metric_points WHERE run_id" + ofRuns + " GROUP BY run_id, metric_key) ORDER BY metric_key", parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                byId.get(rows.getString(1)).getJsonObject("data").getJsonArray("metrics").add(new JsonObject().put("key", rows.getString(2))
+                        .put("value", MetricPoint.readValue(rows, 3)).put("timestamp", rows.getLong(5)).put("step", rows.getLong(6)));
+            }
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    private static void addKeyValues(Connection connection, Map<String, JsonObject> runs, String field, String sql, List<?> parameters) throws SQLException {
+        try (PreparedStatement select = prepare(connection, sql, parameters); ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                runs.get(rows.getString(1)).getJsonObject("data").getJsonArray(field).add(new JsonObject().put("key", rows.getString(2)).put("value", rows.getString(3)));
+            }
+        }
+    }
+
+    void setRunLifecycle(String runId, String stage) throws SQLException {
+        requireRun(runId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET lifecycle_stage = ? WHERE run_id = ?")) {
+            update.setString(1, stage);
+            update.setString(2, runId);
+            update.executeUpdate();
+        }
+    }
+
+    void deleteTag(String runId, String key) throws SQLException {
+        requireActiveRun(runId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement delete = connection.prepareStatement("DELETE FROM mlflow_tags WHERE run_id = ? AND tag_key = ?")) {
+            delete.setString(1, runId);
+            delete.setString(2, key);
+            if (delete.executeUpdate() == 0) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "No tag with name: " + key + " in run with id " + runId);
+            }
+        }
     }
 
     /** Metrics, params and tags of one call, all or nothing. */
     void logBatch(String runId, List<Metric> metrics, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
-        String experimentName = requireRun(runId);
+        String experimentName = requireActiveRun(runId);
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -254,16 +309,55 @@ final class MlflowStore {
 
     /** The run's experiment name; 404 when the run doesn't exist. */
     private String requireRun(String runId) throws SQLException {
+        return runState(runId)[0];
+    }
+
+    /** The run's experiment name; 404 when the run doesn't exist, INVALID_STATE when it is deleted. */
+    private String requireActiveRun(String runId) throws SQLException {
+        String[] state = runState(runId);
+        if (!state[1].equals("active")) {
+            throw new ApiException(400, "INVALID_STATE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
+        }
+        return state[0];
+    }
+
+    private String[] runState(String runId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT e.name FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
+                PreparedStatement select = connection.prepareStatement("SELECT e.name, r.lifecycle_stage FROM mlflow_runs r"
+                        + " JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
             select.setString(1, runId);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + runId + "' not found");
                 }
-                return rows.getString(1);
+                return new String[] {rows.getString(1), rows.getString(2)};
             }
         }
+    }
+
+    private static void requireActive(JsonObject experiment, String what) {
+        if (!experiment.getString("lifecycle_stage").equals("active")) {
+            throw new ApiException(400, "INVALID_STATE", "The " + what + " must be in the 'active' state. Current state is "
+                    + experiment.getString("lifecycle_stage") + ".");
+        }
+    }
+
+    /** MLflow's view types: ACTIVE_ONLY (the default), DELETED_ONLY, ALL. */
+    private static String lifecycleWhere(String column, String viewType) {
+        return switch (viewType == null ? "ACTIVE_ONLY" : viewType) {
+            case "ACTIVE_ONLY" -> column + " = 'active'";
+            case "DELETED_ONLY" -> column + " = 'deleted'";
+            case "ALL" -> "1 = 1";
+            default -> throw new ApiException(400, "INVALID_PARAMETER_VALUE", "view type must be ACTIVE_ONLY, DELETED_ONLY or ALL, not '" + viewType + "'");
+        };
+    }
+
+    private static PreparedStatement prepare(Connection connection, String sql, List<?> parameters) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.setObject(i + 1, parameters.get(i));
+        }
+        return statement;
     }
 
     /** MLflow params are immutable: logging the same value again is fine, another value is an error. */
@@ -290,32 +384,25 @@ final class MlflowStore {
     }
 
     private static void setTag(Connection connection, String runId, KeyValue tag) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE mlflow_tags SET tag_value = ? WHERE run_id = ? AND tag_key = ?")) {
+        upsert(connection, "mlflow_tags", "run_id", runId, "tag_key", "tag_value", tag);
+    }
+
+    /** Sets a tag of a run or experiment: update, or insert when there was none. */
+    private static void upsert(Connection connection, String table, String ownerColumn, Object owner, String keyColumn, String valueColumn, KeyValue tag)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET " + valueColumn + " = ? WHERE " + ownerColumn + " = ? AND " + keyColumn + " = ?")) {
             update.setString(1, tag.value());
-            update.setString(2, runId);
+            update.setObject(2, owner);
             update.setString(3, tag.key());
             if (update.executeUpdate() > 0) {
                 return;
             }
         }
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_tags (run_id, tag_key, tag_value) VALUES (?, ?, ?)")) {
-            insert.setString(1, runId);
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (" + ownerColumn + ", " + keyColumn + ", " + valueColumn + ") VALUES (?, ?, ?)")) {
+            insert.setObject(1, owner);
             insert.setString(2, tag.key());
             insert.setString(3, tag.value());
             insert.executeUpdate();
         }
-    }
-
-    private static JsonArray keyValues(Connection connection, String sql, String runId) throws SQLException {
-        JsonArray items = new JsonArray();
-        try (PreparedStatement select = connection.prepareStatement(sql)) {
-            select.setString(1, runId);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    items.add(new JsonObject().put("key", rows.getString(1)).put("value", rows.getString(2)));
-                }
-            }
-        }
-        return items;
     }
 }

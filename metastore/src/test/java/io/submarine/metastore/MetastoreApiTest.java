@@ -10,6 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -222,6 +224,64 @@ abstract class MetastoreApiTest {
         // MLflow metrics are metric points of the experiment, so our own history API sees them too.
         JsonNode ours = JSON.readTree(get("/api/v1/metrics/history?ownerKind=experiment&ownerName=resnet-tuning&key=loss", READER).body());
         assertThat(ours.path("points")).hasSize(2);
+    }
+
+    @Test
+    void mlflowSearchLifecycleAndExperimentTags() throws Exception {
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"search-space\"}").path("experiment_id").asText();
+        List<String> runIds = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":\"" + experimentId + "\",\"run_name\":\"trial-" + i + "\",\"start_time\":" + (1000 + i) + "}")
+                    .path("run").path("info").path("run_id").asText();
+            mlflow("POST", "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"metrics\":[{\"key\":\"loss\",\"value\":" + (1.0 - 0.25 * i) + ",\"timestamp\":1}],"
+                    + "\"params\":[{\"key\":\"model\",\"value\":\"" + (i % 2 == 0 ? "cnn" : "mlp") + "\"}]}");
+            runIds.add(runId);
+        }
+        String search = "/runs/search";
+        String ids = "\"experiment_ids\":[\"" + experimentId + "\"]";
+        assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"filter\":\"metrics.loss < 0.6 and params.model = 'cnn'\"}"))).containsExactly("trial-2");
+        JsonNode first = mlflow("POST", search, "{" + ids + ",\"order_by\":[\"metrics.loss ASC\"],\"max_results\":3}");
+        assertThat(runNames(first)).containsExactly("trial-3", "trial-2", "trial-1");
+        JsonNode second = mlflow("POST", search, "{" + ids + ",\"order_by\":[\"metrics.loss ASC\"],\"max_results\":3,\"page_token\":\"" + first.path("next_page_token").asText() + "\"}");
+        assertThat(runNames(second)).containsExactly("trial-0");
+        HttpResponse<String> bad = post("/api/2.0/mlflow/runs/search", REPORTER, null, "{" + ids + ",\"filter\":\"metrics.loss < 'low'\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).path("error_code").asText()).isEqualTo("INVALID_PARAMETER_VALUE");
+
+        mlflow("POST", "/runs/delete", "{\"run_id\":\"" + runIds.get(1) + "\"}");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + "}"))).containsExactly("trial-3", "trial-2", "trial-0");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"run_view_type\":\"DELETED_ONLY\"}"))).containsExactly("trial-1");
+        HttpResponse<String> toDeleted = post("/api/2.0/mlflow/runs/log-metric", REPORTER, null, "{\"run_id\":\"" + runIds.get(1) + "\",\"key\":\"loss\",\"value\":1,\"timestamp\":2}");
+        assertThat(JSON.readTree(toDeleted.body()).path("error_code").asText()).isEqualTo("INVALID_STATE");
+        mlflow("POST", "/runs/restore", "{\"run_id\":\"" + runIds.get(1) + "\"}");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + "}"))).hasSize(4);
+
+        mlflow("POST", "/runs/set-tag", "{\"run_id\":\"" + runIds.get(0) + "\",\"key\":\"note\",\"value\":\"same\"}");
+        mlflow("POST", "/runs/set-tag", "{\"run_id\":\"" + runIds.get(0) + "\",\"key\":\"note\",\"value\":\"same\"}");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"filter\":\"tags.note = 'same'\"}"))).containsExactly("trial-0");
+        mlflow("POST", "/runs/delete-tag", "{\"run_id\":\"" + runIds.get(0) + "\",\"key\":\"note\"}");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"filter\":\"tags.note = 'same'\"}"))).isEmpty();
+
+        mlflow("POST", "/experiments/set-experiment-tag", "{\"experiment_id\":\"" + experimentId + "\",\"key\":\"group\",\"value\":\"vision\"}");
+        JsonNode tagged = mlflow("POST", "/experiments/search", "{\"filter\":\"tags.group = 'vision'\"}").path("experiments");
+        assertThat(tagged.findValuesAsText("name")).containsExactly("search-space");
+        assertThat(tagged.get(0).path("tags").get(0).path("value").asText()).isEqualTo("vision");
+        mlflow("POST", "/experiments/delete", "{\"experiment_id\":\"" + experimentId + "\"}");
+        assertThat(mlflow("POST", "/experiments/search", "{\"filter\":\"name = 'search-space'\"}").path("experiments")).isEmpty();
+        assertThat(mlflow("POST", "/experiments/search", "{\"filter\":\"name = 'search-space'\",\"view_type\":\"DELETED_ONLY\"}").path("experiments")).hasSize(1);
+        assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"run_view_type\":\"DELETED_ONLY\"}"))).as("its runs go with it").hasSize(4);
+        mlflow("POST", "/experiments/restore", "{\"experiment_id\":\"" + experimentId + "\"}");
+        assertThat(runNames(mlflow("POST", search, "{" + ids + "}"))).hasSize(4);
+
+        // Clients that never set an experiment use MLflow's "Default", id 0.
+        assertThat(mlflow("GET", "/experiments/get?experiment_id=0", null).path("experiment").path("name").asText()).isEqualTo("Default");
+        mlflow("POST", "/runs/create", "{\"experiment_id\":\"0\"}");
+    }
+
+    private static List<String> runNames(JsonNode page) {
+        List<String> names = new ArrayList<>();
+        page.path("runs").forEach(run -> names.add(run.path("info").path("run_name").asText()));
+        return names;
     }
 
     @Test
