@@ -156,9 +156,9 @@ final class ApiRouter {
         String kind = kind(ctx);
         long cursor = number(ctx, "cursor", 0, Long.MAX_VALUE);
         int limit = (int) number(ctx, "limit", 100, 1000);
-        String namespace = ctx.request().getParam("namespace");
-        String pod = ctx.request().getParam("pod");
-        vertx.executeBlocking(() -> reports.list(kind, namespace, pod, cursor, limit)).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
+        ReportStore.Filter filter = new ReportStore.Filter(ctx.request().getParam("namespace"), ctx.request().getParam("pod"),
+                ctx.request().getParam("container"), ctx.request().getParam("ownerKind"), ctx.request().getParam("ownerName"));
+        vertx.executeBlocking(() -> reports.list(kind, filter, cursor, limit)).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
     }
 
     private static String kind(RoutingContext ctx) {

@@ -130,26 +130,29 @@ final class ReportStore {
         }
     }
 
-    /** Reports of one kind for a pod (or all pods of a namespace), oldest first, after {@code cursor}. */
-    JsonObject list(String kind, String namespace, String pod, long cursor, int limit) throws SQLException {
+    /** Which reports a listing wants: each non-null field must equal the report's. */
+    record Filter(String namespace, String pod, String container, String ownerKind, String ownerName) {}
+
+    /** Reports of one kind that pass {@code filter}, oldest first, after {@code cursor}. */
+    JsonObject list(String kind, Filter filter, long cursor, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT id, namespace, pod, pod_uid, container, restart_count, owner_kind, owner_name, payload, received_at"
                 + " FROM reports WHERE kind = ? AND id > ?");
-        if (namespace != null) {
-            sql.append(" AND namespace = ?");
-        }
-        if (pod != null) {
-            sql.append(" AND pod = ?");
+        List<String> values = new java.util.ArrayList<>();
+        String[][] columns = {{"namespace", filter.namespace()}, {"pod", filter.pod()}, {"container", filter.container()},
+            {"owner_kind", filter.ownerKind()}, {"owner_name", filter.ownerName()}};
+        for (String[] column : columns) {
+            if (column[1] != null) {
+                sql.append(" AND ").append(column[0]).append(" = ?");
+                values.add(column[1]);
+            }
         }
         sql.append(" ORDER BY id LIMIT ?");
         try (Connection connection = dataSource.getConnection(); PreparedStatement select = connection.prepareStatement(sql.toString())) {
             int i = 1;
             select.setString(i++, kind);
             select.setLong(i++, cursor);
-            if (namespace != null) {
-                select.setString(i++, namespace);
-            }
-            if (pod != null) {
-                select.setString(i++, pod);
+            for (String value : values) {
+                select.setString(i++, value);
             }
             select.setInt(i, limit + 1);
             JsonArray items = new JsonArray();

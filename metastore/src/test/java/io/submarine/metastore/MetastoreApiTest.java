@@ -84,6 +84,22 @@ abstract class MetastoreApiTest {
     }
 
     @Test
+    void reportsAreListedByOwner() throws Exception {
+        for (String owner : new String[] {"bert", "gpt", "bert"}) {
+            String uri = "s3://models/" + owner + "/" + System.nanoTime();
+            String body = "{\"namespace\":\"team-b\",\"pod\":\"" + owner + "-train-0\",\"podUid\":\"u-" + owner + "\",\"container\":\"artifact-sync\",\"restart\":0,"
+                    + "\"ownerKind\":\"experiment\",\"ownerName\":\"" + owner + "\",\"payload\":{\"uri\":\"" + uri + "\",\"manifestDigest\":\"sha256:00\",\"files\":3,\"bytes\":1024}}";
+            assertThat(post("/api/v1/reports/model-versions", REPORTER, uri, body).statusCode()).isEqualTo(201);
+        }
+        JsonNode bert = JSON.readTree(get("/api/v1/reports/model-versions?ownerKind=experiment&ownerName=bert", READER).body());
+        assertThat(bert.path("items")).hasSize(2);
+        assertThat(bert.path("items").findValuesAsText("ownerName")).containsOnly("bert");
+        assertThat(bert.path("items").get(0).path("payload").path("uri").asText()).startsWith("s3://models/bert/");
+        assertThat(JSON.readTree(get("/api/v1/reports/model-versions?ownerKind=notebook&ownerName=bert", READER).body()).path("items")).isEmpty();
+        assertThat(JSON.readTree(get("/api/v1/reports/model-versions?namespace=team-b&container=artifact-sync", READER).body()).path("items")).hasSize(3);
+    }
+
+    @Test
     void listingsPageWithACursor() throws Exception {
         for (int i = 0; i < 5; i++) {
             assertThat(post("/api/v1/reports/log-segments", REPORTER, "seg-" + i, report("pager", "{\"seq\":" + i + "}")).statusCode()).isEqualTo(201);
