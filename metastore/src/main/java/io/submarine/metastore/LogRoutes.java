@@ -1,7 +1,9 @@
 package io.submarine.metastore;
 
 import io.submarine.storage.Location;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -19,15 +21,19 @@ final class LogRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(LogRoutes.class);
     /** How often a followed log looks for new segments. */
     private static final long FOLLOW_POLL_MILLIS = 1000;
+    /** Reader threads of their own, so that slow log readers never hold up the database's workers. */
+    private static final int READER_THREADS = 8;
 
     private final Vertx vertx;
     private final ReportStore reports;
     private final LogReader reader;
+    private final WorkerExecutor readers;
 
     LogRoutes(Vertx vertx, ReportStore reports, LogReader reader) {
         this.vertx = vertx;
         this.reports = reports;
         this.reader = reader;
+        this.readers = vertx.createSharedWorkerExecutor("metastore-log-readers", READER_THREADS);
     }
 
     void serve(RoutingContext ctx) {
@@ -53,14 +59,15 @@ final class LogRoutes {
             }
             Location directory = Location.of(uri.get()).parent();
             HttpServerResponse response = ctx.response().setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
-            // Blocking reads on a worker thread, not ordered with other requests: a followed log may take hours.
-            vertx.executeBlocking(() -> stream(directory, fromLine, toLine, follow, response), false).onComplete(done -> {
-                if (done.failed() && !response.headWritten()) {
-                    ctx.fail(done.cause());
+            Promise<Void> done = Promise.promise();
+            pump(directory, fromLine, toLine, follow, response, done);
+            done.future().onComplete(result -> {
+                if (result.failed() && !response.headWritten()) {
+                    ctx.fail(result.cause());
                     return;
                 }
-                if (done.failed()) {
-                    LOG.warn("reading the log under {} failed after it began: {}", directory, done.cause().toString());
+                if (result.failed()) {
+                    LOG.warn("reading the log under {} failed after it began: {}", directory, result.cause().toString());
                 }
                 if (!response.ended() && !response.closed()) {
                     response.end();
@@ -69,9 +76,28 @@ final class LogRoutes {
         }).onFailure(ctx::fail);
     }
 
-    private Void stream(Location directory, long fromLine, long toLine, boolean follow, HttpServerResponse response) throws Exception {
-        long line = fromLine;
-        LogReader.Sink sink = (data, length) -> {
+    /**
+     * Copies what there is from {@code line} on, then, when following, looks again after a pause
+     * on a timer: a followed log holds a reader thread only while it copies, never while it waits,
+     * so followers (which may stay for hours) can't starve the database's worker threads.
+     */
+    private void pump(Location directory, long line, long toLine, boolean follow, HttpServerResponse response, Promise<Void> done) {
+        readers.executeBlocking(() -> reader.copy(directory, line, toLine, sink(response)), false).onComplete(copied -> {
+            if (copied.failed()) {
+                done.fail(copied.cause());
+                return;
+            }
+            long next = copied.result().nextLine();
+            if (!follow || copied.result().complete() || next >= toLine || response.closed()) {
+                done.complete();
+                return;
+            }
+            vertx.setTimer(FOLLOW_POLL_MILLIS, timer -> pump(directory, next, toLine, follow, response, done));
+        });
+    }
+
+    private static LogReader.Sink sink(HttpServerResponse response) {
+        return (data, length) -> {
             if (response.closed()) {
                 return false;
             }
@@ -86,13 +112,5 @@ final class LogRoutes {
                 return false;
             }
         };
-        while (true) {
-            LogReader.Progress progress = reader.copy(directory, line, toLine, sink);
-            line = progress.nextLine();
-            if (!follow || progress.complete() || line >= toLine || response.closed()) {
-                return null;
-            }
-            Thread.sleep(FOLLOW_POLL_MILLIS);
-        }
     }
 }

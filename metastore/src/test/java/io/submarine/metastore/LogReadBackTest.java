@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +136,27 @@ class LogReadBackTest {
         store.write(stream.resolve("_COMPLETE"), new ByteArrayInputStream("{}".getBytes(StandardCharsets.UTF_8)), WriteMode.OVERWRITE);
         HttpResponse<String> response = following.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(response.body()).isEqualTo(expectedLines(10, 120));
+    }
+
+    @Test
+    void manyFollowersLeaveTheServiceAnswering() throws Exception {
+        segment(0, 20);
+        // More followers than Vert.x has worker threads (20): a follower that held one while it
+        // waited for new segments would leave nothing for database requests.
+        List<CompletableFuture<HttpResponse<String>>> followers = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            followers.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url("/api/v1/logs?namespace=team-a&pod=train-7&container=main&follow=true")))
+                    .header("Authorization", "Bearer " + READER).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(2000);
+        HttpResponse<String> listed = HTTP.send(HttpRequest.newBuilder(URI.create(url("/api/v1/reports/log-segments?namespace=team-a")))
+                .header("Authorization", "Bearer " + READER).timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(listed.statusCode()).isEqualTo(200);
+        segment(1, 5);
+        store.write(stream.resolve("_COMPLETE"), new ByteArrayInputStream("{}".getBytes(StandardCharsets.UTF_8)), WriteMode.OVERWRITE);
+        for (CompletableFuture<HttpResponse<String>> follower : followers) {
+            assertThat(follower.get(30, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo(written.toString());
+        }
     }
 
     @Test
