@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load from a second process on loopback against the metastore, on embedded H2 and on a
-# throw-away PostgreSQL cluster: metric points/s through batched reports and through MLflow
+# throw-away PostgreSQL cluster (and MariaDB when installed): metric points/s through batched reports and through MLflow
 # log-batch, and p50/p99 latency of single reports at 500 reports/s.
 # Usage: bench/metastore/run.sh [seconds-per-phase]
 set -euo pipefail
@@ -41,3 +41,25 @@ java -jar metastore/target/metastore.jar --port "$PORT" --jdbc-url "jdbc:postgre
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PORT"
 "${LOAD[@]}" --url "http://127.0.0.1:$PORT" --label "PostgreSQL 15 (synchronous_commit=off)"
+kill "${PIDS[-1]}"
+
+# MariaDB (the MySQL dialect), when installed: a throw-away server, redo log flushed once a second
+# (innodb_flush_log_at_trx_commit=2, the counterpart of synchronous_commit=off), user and password.
+if command -v mariadb-install-db >/dev/null && [ -x /usr/sbin/mariadbd ]; then
+  ASROOT=(); [ "$(id -u)" = 0 ] && ASROOT=(--user=root)
+  mariadb-install-db --no-defaults --datadir="$WORK/maria" --auth-root-authentication-method=normal --skip-test-db "${ASROOT[@]}" >/dev/null
+  MYPORT=$(free_port)
+  /usr/sbin/mariadbd --no-defaults --datadir="$WORK/maria" --port="$MYPORT" --bind-address=127.0.0.1 --socket="$WORK/maria.sock" \
+    --skip-name-resolve --innodb-flush-log-at-trx-commit=2 --innodb-buffer-pool-size=256M "${ASROOT[@]}" >"$WORK/maria.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 60); do [ -S "$WORK/maria.sock" ] && break; sleep 0.5; done
+  echo "bench-password" > "$WORK/maria.pw"
+  mariadb --no-defaults --socket="$WORK/maria.sock" --user=root -e "CREATE DATABASE metastore;
+    CREATE USER 'submarine'@'127.0.0.1' IDENTIFIED BY 'bench-password'; GRANT ALL ON metastore.* TO 'submarine'@'127.0.0.1';"
+  PORT=$(free_port)
+  java -jar metastore/target/metastore.jar --port "$PORT" --jdbc-url "jdbc:mariadb://127.0.0.1:$MYPORT/metastore" --jdbc-user submarine \
+    --jdbc-password-file "$WORK/maria.pw" --token-file "$WORK/tokens" >"$WORK/mariams.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$PORT"
+  "${LOAD[@]}" --url "http://127.0.0.1:$PORT" --label "MariaDB 10.11 (innodb_flush_log_at_trx_commit=2)"
+fi
