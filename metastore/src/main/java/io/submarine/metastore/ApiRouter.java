@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The REST routes. Handlers are methods attached by reference; validation lives in
  * {@link ValidReport}; every failure becomes a status and {@code {code, message}} in one place,
- * {@link #failure}, so a client error can never come out as a 5xx.
+ * {@link #failure}, so a client error can never come out as a 5xx. Blocking work runs unordered
+ * ({@code executeBlocking(work, false)}) everywhere: the server's requests share one event-loop
+ * context, and ordered blocking work on it would run one request at a time.
  */
 final class ApiRouter {
 
@@ -28,6 +30,7 @@ final class ApiRouter {
 
     private final Vertx vertx;
     private final ReportStore reports;
+    private final MetricStore metricStore;
     private final Optional<Tokens> tokens;
     private final long maxBodyBytes;
     private final ServiceMetrics metrics = new ServiceMetrics();
@@ -36,9 +39,10 @@ final class ApiRouter {
     private final ResourceRoutes resources;
     private final LogRoutes logs;
 
-    ApiRouter(Vertx vertx, ReportStore reports, MlflowStore mlflowStore, ResourceStore resourceStore, LogReader logReader, Optional<Tokens> tokens,
-            long maxBodyBytes) {
+    ApiRouter(Vertx vertx, ReportStore reports, MetricStore metricStore, MlflowStore mlflowStore, ResourceStore resourceStore, LogReader logReader,
+            Optional<Tokens> tokens, long maxBodyBytes) {
         this.vertx = vertx;
+        this.metricStore = metricStore;
         this.logs = new LogRoutes(vertx, reports, logReader);
         this.mlflow = new MlflowRoutes(vertx, mlflowStore);
         this.resources = new ResourceRoutes(vertx, resourceStore, this::require);
@@ -68,7 +72,7 @@ final class ApiRouter {
     }
 
     private void ready(RoutingContext ctx) {
-        vertx.executeBlocking(reports::reachable).onComplete(result -> {
+        vertx.executeBlocking(reports::reachable, false).onComplete(result -> {
             boolean up = result.succeeded() && result.result();
             ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "text/plain").end(up ? "ready\n" : "database unreachable\n");
         });
@@ -117,14 +121,17 @@ final class ApiRouter {
         if (key == null || key.isBlank() || key.length() > 200) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
         }
-        ValidReport parsed = ValidReport.of(ApiBodies.object(ctx));
-        List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
-        // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
-        ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(parsed.payload().copy().put("points", points.size()));
-        vertx.executeBlocking(() -> reports.insert(kind, key, report, points)).onSuccess(stored -> {
+        // Parsed on a worker too: a report may carry 10,000 points, and the event loop is one thread for every request.
+        vertx.executeBlocking(() -> {
+            ValidReport parsed = ValidReport.of(ApiBodies.object(ctx));
+            List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
+            // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
+            ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(parsed.payload().copy().put("points", points.size()));
+            ReportStore.Stored stored = reports.insert(kind, key, report, points);
             metrics.reported(kind, stored.duplicate(), points.size());
-            json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate()));
-        }).onFailure(ctx::fail);
+            return stored;
+        }, false).onSuccess(stored -> json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate())))
+                .onFailure(ctx::fail);
     }
 
     private void history(RoutingContext ctx) {
@@ -137,7 +144,7 @@ final class ApiRouter {
         if (maxPoints < 2) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "maxPoints must be at least 2");
         }
-        vertx.executeBlocking(() -> reports.history(ownerKind, ownerName, key, from, to, maxPoints)).onSuccess(points -> {
+        vertx.executeBlocking(() -> metricStore.history(ownerKind, ownerName, key, from, to, maxPoints), false).onSuccess(points -> {
             JsonArray array = new JsonArray();
             points.forEach(p -> array.add(p.toJson()));
             json(ctx, 200, new JsonObject().put("key", key).put("points", array));
@@ -158,7 +165,7 @@ final class ApiRouter {
         int limit = (int) number(ctx, "limit", 100, 1000);
         ReportStore.Filter filter = new ReportStore.Filter(ctx.request().getParam("namespace"), ctx.request().getParam("pod"),
                 ctx.request().getParam("container"), ctx.request().getParam("ownerKind"), ctx.request().getParam("ownerName"));
-        vertx.executeBlocking(() -> reports.list(kind, filter, cursor, limit)).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
+        vertx.executeBlocking(() -> reports.list(kind, filter, cursor, limit), false).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
     }
 
     private static String kind(RoutingContext ctx) {

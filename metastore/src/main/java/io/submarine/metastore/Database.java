@@ -34,6 +34,9 @@ final class Database implements AutoCloseable {
         config.setPassword(password);
         config.setMaximumPoolSize(8);
         config.setPoolName("metastore");
+        // The same isolation on every database (MySQL's default is REPEATABLE READ): a row that a
+        // concurrent request committed is seen by the next statement, as the duplicate-key paths expect.
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             Flyway.configure().dataSource(dataSource).locations(mysql ? "classpath:db/mysql" : "classpath:db/migration").load().migrate();

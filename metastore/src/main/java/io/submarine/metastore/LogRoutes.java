@@ -51,7 +51,7 @@ final class LogRoutes {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "follow must be true or false");
         }
         boolean follow = Boolean.parseBoolean(followText);
-        vertx.executeBlocking(() -> reports.lastLogSegment(namespace, pod, container, restart)).onSuccess(uri -> {
+        vertx.executeBlocking(() -> reports.lastLogSegment(namespace, pod, container, restart), false).onSuccess(uri -> {
             if (uri.isEmpty()) {
                 ctx.fail(new ApiException(404, "RESOURCE_DOES_NOT_EXIST",
                         "no log segments reported for container '" + container + "' (restart " + restart + ") of pod " + namespace + "/" + pod));

@@ -57,7 +57,8 @@ final class MetastoreServer implements AutoCloseable {
                 .setCertPath(t.certFile().toString()).setKeyPath(t.keyFile().toString())));
         Vertx vertx = Vertx.vertx();
         try {
-            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource()), new MlflowStore(database.dataSource()),
+            MetricStore metrics = new MetricStore(database.dataSource());
+            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource(), metrics), metrics, new MlflowStore(database.dataSource(), metrics),
                     new ResourceStore(database.dataSource()), new LogReader(storage), tokens, maxBodyBytes).router();
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
@@ -73,9 +74,16 @@ final class MetastoreServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get();
-        database.close();
-        storage.close();
+    public void close() throws java.io.IOException {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new java.io.IOException("stopping the HTTP server failed", e.getCause());
+        } finally {
+            database.close();
+            storage.close();
+        }
     }
 }

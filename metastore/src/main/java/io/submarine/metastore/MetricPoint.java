@@ -2,9 +2,6 @@ package io.submarine.metastore;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,25 +36,6 @@ record MetricPoint(String key, long step, double value, long timestampMs) {
             parsed.add(new MetricPoint(k, ((Number) step).longValue(), v.doubleValue(), ((Number) timestamp).longValue()));
         }
         return parsed;
-    }
-
-    /**
-     * Binds {@code value} to the parameter for metric_value at {@code index} and to special_value
-     * right after it: MySQL and MariaDB can't store NaN or infinities, so those are a code (V5).
-     */
-    static void bindValue(PreparedStatement statement, int index, double value) throws SQLException {
-        statement.setDouble(index, Double.isFinite(value) ? value : 0);
-        statement.setInt(index + 1, Double.isNaN(value) ? 1 : value == Double.POSITIVE_INFINITY ? 2 : value == Double.NEGATIVE_INFINITY ? 3 : 0);
-    }
-
-    /** The value selected as metric_value at {@code index}, with special_value right after it. */
-    static double readValue(ResultSet rows, int index) throws SQLException {
-        return switch (rows.getInt(index + 1)) {
-            case 1 -> Double.NaN;
-            case 2 -> Double.POSITIVE_INFINITY;
-            case 3 -> Double.NEGATIVE_INFINITY;
-            default -> rows.getDouble(index);
-        };
     }
 
     JsonObject toJson() {

@@ -1,7 +1,6 @@
 package io.submarine.metastore;
 
 import io.submarine.metastore.MlflowStore.KeyValue;
-import io.submarine.metastore.MlflowStore.Metric;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -125,7 +124,7 @@ final class MlflowRoutes {
         }));
         router.post(PREFIX + "/runs/log-batch").handler(ctx -> respond(ctx, () -> {
             JsonObject body = body(ctx);
-            List<Metric> metrics = list(body, "metrics", MAX_METRICS, MlflowRoutes::metric);
+            List<MetricPoint> metrics = list(body, "metrics", MAX_METRICS, MlflowRoutes::metric);
             List<KeyValue> params = keyValues(body, "params", MAX_PARAMS, 6000);
             List<KeyValue> tags = keyValues(body, "tags", MAX_TAGS, 8000);
             if (metrics.size() + params.size() + tags.size() > MAX_ENTITIES) {
@@ -139,7 +138,7 @@ final class MlflowRoutes {
     }
 
     private void respond(RoutingContext ctx, Callable<JsonObject> work) {
-        vertx.executeBlocking(work).onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encode()))
+        vertx.executeBlocking(work, false).onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encode()))
                 .onFailure(ctx::fail);
     }
 
@@ -232,7 +231,7 @@ final class MlflowRoutes {
         return (int) max;
     }
 
-    private static Metric metric(JsonObject body) {
+    private static MetricPoint metric(JsonObject body) {
         String key = text(body, "key", true, 250);
         Object value = required(body, "value");
         double number;
@@ -245,7 +244,7 @@ final class MlflowRoutes {
         }
         long timestamp = number(required(body, "timestamp"), "timestamp");
         long step = body.containsKey("step") ? number(body.getValue("step"), "step") : 0;
-        return new Metric(key, number, timestamp, step);
+        return new MetricPoint(key, step, number, timestamp);
     }
 
     private static KeyValue keyValue(JsonObject body, int maxValue) {

@@ -6,12 +6,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -20,15 +22,15 @@ import javax.sql.DataSource;
  */
 final class MlflowStore {
 
-    /** A metric, param or tag as MLflow sends it. */
-    record Metric(String key, double value, long timestamp, long step) {}
-
+    /** A param or tag as MLflow sends it. */
     record KeyValue(String key, String value) {}
 
     private final DataSource dataSource;
+    private final MetricStore metrics;
 
-    MlflowStore(DataSource dataSource) {
+    MlflowStore(DataSource dataSource, MetricStore metrics) {
         this.dataSource = dataSource;
+        this.metrics = metrics;
     }
 
     long createExperiment(String name, String artifactLocation) throws SQLException {
@@ -216,14 +218,8 @@ final class MlflowStore {
         String ofRuns = " IN (SELECT r.run_id FROM mlflow_runs r WHERE " + where + ")";
         addKeyValues(connection, byId, "params", "SELECT run_id, param_key, param_value FROM mlflow_params WHERE run_id" + ofRuns + " ORDER BY param_key", parameters);
         addKeyValues(connection, byId, "tags", "SELECT run_id, tag_key, tag_value FROM mlflow_tags WHERE run_id" + ofRuns + " ORDER BY tag_key", parameters);
-        try (PreparedStatement select = prepare(connection, "SELECT run_id, metric_key, metric_value, special_value, timestamp_ms, step FROM metric_points"
-                + " WHERE id IN (SELECT MAX(id) FROM metric_points WHERE run_id" + ofRuns + " GROUP BY run_id, metric_key) ORDER BY metric_key", parameters);
-                ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                byId.get(rows.getString(1)).getJsonObject("data").getJsonArray("metrics").add(new JsonObject().put("key", rows.getString(2))
-                        .put("value", MetricPoint.readValue(rows, 3)).put("timestamp", rows.getLong(5)).put("step", rows.getLong(6)));
-            }
-        }
+        MetricStore.latest(connection, "SELECT r.run_id FROM mlflow_runs r WHERE " + where, parameters,
+                (runId, metric) -> byId.get(runId).getJsonObject("data").getJsonArray("metrics").add(metric));
         return new ArrayList<>(byId.values());
     }
 
@@ -258,8 +254,10 @@ final class MlflowStore {
     }
 
     /** Metrics, params and tags of one call, all or nothing. */
-    void logBatch(String runId, List<Metric> metrics, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
+    void logBatch(String runId, List<MetricPoint> points, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
         String experimentName = requireActiveRun(runId);
+        Map<String, Long> series = points.isEmpty() ? Map.of()
+                : metrics.seriesIds("experiment", experimentName, runId, points.stream().map(MetricPoint::key).collect(Collectors.toSet()));
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -269,19 +267,7 @@ final class MlflowStore {
                 for (KeyValue tag : tags) {
                     setTag(connection, runId, tag);
                 }
-                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (run_id, owner_kind, owner_name, metric_key, step, metric_value, special_value, timestamp_ms)"
-                        + " VALUES (?, 'experiment', ?, ?, ?, ?, ?, ?)")) {
-                    for (Metric metric : metrics) {
-                        insert.setString(1, runId);
-                        insert.setString(2, experimentName);
-                        insert.setString(3, metric.key());
-                        insert.setLong(4, metric.step());
-                        MetricPoint.bindValue(insert, 5, metric.value());
-                        insert.setLong(7, metric.timestamp());
-                        insert.addBatch();
-                    }
-                    insert.executeBatch();
-                }
+                MetricStore.insert(connection, series, null, points);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -292,19 +278,7 @@ final class MlflowStore {
 
     JsonArray metricHistory(String runId, String key) throws SQLException {
         requireRun(runId);
-        JsonArray metrics = new JsonArray();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT metric_value, special_value, timestamp_ms, step FROM metric_points"
-                        + " WHERE run_id = ? AND metric_key = ? ORDER BY step, id")) {
-            select.setString(1, runId);
-            select.setString(2, key);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    metrics.add(new JsonObject().put("key", key).put("value", MetricPoint.readValue(rows, 1)).put("timestamp", rows.getLong(3)).put("step", rows.getLong(4)));
-                }
-            }
-        }
-        return metrics;
+        return metrics.runHistory(runId, key);
     }
 
     /** The run's experiment name; 404 when the run doesn't exist. */
@@ -360,26 +334,44 @@ final class MlflowStore {
         return statement;
     }
 
-    /** MLflow params are immutable: logging the same value again is fine, another value is an error. */
+    /**
+     * MLflow params are immutable: logging the same value again is fine, another value is an error.
+     * A concurrent first logging of the same key is caught by the primary key, then checked alike.
+     */
     private static void logParam(Connection connection, String runId, KeyValue param) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT param_value FROM mlflow_params WHERE run_id = ? AND param_key = ?")) {
-            select.setString(1, runId);
-            select.setString(2, param.key());
-            try (ResultSet rows = select.executeQuery()) {
-                if (rows.next()) {
-                    if (!rows.getString(1).equals(param.value())) {
-                        throw new ApiException(400, "INVALID_PARAMETER_VALUE", "Changing param values is not allowed. Param with key='" + param.key()
-                                + "' was already logged with value='" + rows.getString(1) + "' for run ID='" + runId + "'.");
-                    }
-                    return;
-                }
-            }
+        if (checkParam(connection, runId, param)) {
+            return;
         }
+        Savepoint beforeInsert = connection.setSavepoint();
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_params (run_id, param_key, param_value) VALUES (?, ?, ?)")) {
             insert.setString(1, runId);
             insert.setString(2, param.key());
             insert.setString(3, param.value());
             insert.executeUpdate();
+        } catch (SQLException e) {
+            if (!Database.isDuplicateKey(e)) {
+                throw e;
+            }
+            connection.rollback(beforeInsert);
+            checkParam(connection, runId, param);
+        }
+    }
+
+    /** Whether the param is logged already, with this value; an error when with another. */
+    private static boolean checkParam(Connection connection, String runId, KeyValue param) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT param_value FROM mlflow_params WHERE run_id = ? AND param_key = ?")) {
+            select.setString(1, runId);
+            select.setString(2, param.key());
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return false;
+                }
+                if (!rows.getString(1).equals(param.value())) {
+                    throw new ApiException(400, "INVALID_PARAMETER_VALUE", "Changing param values is not allowed. Param with key='" + param.key()
+                            + "' was already logged with value='" + rows.getString(1) + "' for run ID='" + runId + "'.");
+                }
+                return true;
+            }
         }
     }
 
@@ -387,22 +379,39 @@ final class MlflowStore {
         upsert(connection, "mlflow_tags", "run_id", runId, "tag_key", "tag_value", tag);
     }
 
-    /** Sets a tag of a run or experiment: update, or insert when there was none. */
+    /**
+     * Sets a tag of a run or experiment: update, or insert when there was none; when a concurrent
+     * request inserted it first, update after all.
+     */
     private static void upsert(Connection connection, String table, String ownerColumn, Object owner, String keyColumn, String valueColumn, KeyValue tag)
             throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET " + valueColumn + " = ? WHERE " + ownerColumn + " = ? AND " + keyColumn + " = ?")) {
-            update.setString(1, tag.value());
-            update.setObject(2, owner);
-            update.setString(3, tag.key());
-            if (update.executeUpdate() > 0) {
-                return;
-            }
+        if (updateTag(connection, table, ownerColumn, owner, keyColumn, valueColumn, tag)) {
+            return;
         }
+        Savepoint beforeInsert = connection.getAutoCommit() ? null : connection.setSavepoint();
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (" + ownerColumn + ", " + keyColumn + ", " + valueColumn + ") VALUES (?, ?, ?)")) {
             insert.setObject(1, owner);
             insert.setString(2, tag.key());
             insert.setString(3, tag.value());
             insert.executeUpdate();
+        } catch (SQLException e) {
+            if (!Database.isDuplicateKey(e)) {
+                throw e;
+            }
+            if (beforeInsert != null) {
+                connection.rollback(beforeInsert);
+            }
+            updateTag(connection, table, ownerColumn, owner, keyColumn, valueColumn, tag);
+        }
+    }
+
+    private static boolean updateTag(Connection connection, String table, String ownerColumn, Object owner, String keyColumn, String valueColumn, KeyValue tag)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET " + valueColumn + " = ? WHERE " + ownerColumn + " = ? AND " + keyColumn + " = ?")) {
+            update.setString(1, tag.value());
+            update.setObject(2, owner);
+            update.setString(3, tag.key());
+            return update.executeUpdate() > 0;
         }
     }
 }

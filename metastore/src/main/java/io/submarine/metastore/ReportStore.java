@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /** Reports in the database; every statement parameterized. Blocking: call it off the event loop. */
@@ -18,19 +20,23 @@ final class ReportStore {
     record Stored(long id, boolean duplicate) {}
 
     private final DataSource dataSource;
+    private final MetricStore metrics;
 
-    ReportStore(DataSource dataSource) {
+    ReportStore(DataSource dataSource, MetricStore metrics) {
         this.dataSource = dataSource;
+        this.metrics = metrics;
     }
 
     /** Stores a report, and the metric points it carries, in one transaction. */
     Stored insert(String kind, String key, ValidReport report, List<MetricPoint> points) throws SQLException {
+        Map<String, Long> series = points.isEmpty() ? Map.of()
+                : metrics.seriesIds(report.ownerKind(), report.ownerName(), "", points.stream().map(MetricPoint::key).collect(Collectors.toSet()));
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
                 Stored stored = insertReport(connection, kind, key, report);
                 if (!stored.duplicate() && !points.isEmpty()) {
-                    insertPoints(connection, stored.id(), report, points);
+                    MetricStore.insert(connection, series, stored.id(), points);
                 }
                 connection.commit();
                 return stored;
@@ -39,51 +45,6 @@ final class ReportStore {
                 throw e;
             }
         }
-    }
-
-    private static void insertPoints(Connection connection, long reportId, ValidReport report, List<MetricPoint> points) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (report_id, owner_kind, owner_name, metric_key, step, metric_value, special_value, timestamp_ms)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (MetricPoint point : points) {
-                insert.setLong(1, reportId);
-                insert.setString(2, report.ownerKind());
-                insert.setString(3, report.ownerName());
-                insert.setString(4, point.key());
-                insert.setLong(5, point.step());
-                MetricPoint.bindValue(insert, 6, point.value());
-                insert.setLong(8, point.timestampMs());
-                insert.addBatch();
-            }
-            insert.executeBatch();
-        }
-    }
-
-    /** A metric's points by step, thinned to at most {@code maxPoints} evenly spaced ones (the last always kept). */
-    List<MetricPoint> history(String ownerKind, String ownerName, String key, long fromStep, long toStep, int maxPoints) throws SQLException {
-        List<MetricPoint> all = new java.util.ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT step, metric_value, special_value, timestamp_ms FROM metric_points"
-                        + " WHERE owner_kind = ? AND owner_name = ? AND metric_key = ? AND step BETWEEN ? AND ? ORDER BY step, id")) {
-            select.setString(1, ownerKind);
-            select.setString(2, ownerName);
-            select.setString(3, key);
-            select.setLong(4, fromStep);
-            select.setLong(5, toStep);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    all.add(new MetricPoint(key, rows.getLong(1), MetricPoint.readValue(rows, 2), rows.getLong(4)));
-                }
-            }
-        }
-        if (all.size() <= maxPoints) {
-            return all;
-        }
-        List<MetricPoint> thinned = new java.util.ArrayList<>(maxPoints);
-        double stride = (all.size() - 1) / (double) (maxPoints - 1);
-        for (int i = 0; i < maxPoints; i++) {
-            thinned.add(all.get((int) Math.round(i * stride)));
-        }
-        return thinned;
     }
 
     private static Stored insertReport(Connection connection, String kind, String key, ValidReport report) throws SQLException {

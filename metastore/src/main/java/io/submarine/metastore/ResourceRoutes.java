@@ -82,7 +82,7 @@ final class ResourceRoutes {
             vertx.executeBlocking(() -> {
                 store.delete(kind, ctx.pathParam("name"), expected);
                 return null;
-            }).onSuccess(ignored -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+            }, false).onSuccess(ignored -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
         });
     }
 
@@ -91,7 +91,7 @@ final class ResourceRoutes {
     }
 
     private void respond(RoutingContext ctx, int status, Callable<JsonObject> work) {
-        vertx.executeBlocking(work).onSuccess(resource -> {
+        vertx.executeBlocking(work, false).onSuccess(resource -> {
             if (resource.containsKey("version")) {
                 ctx.response().putHeader("ETag", "\"" + resource.getLong("version") + "\"");
             }

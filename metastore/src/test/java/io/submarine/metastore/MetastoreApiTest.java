@@ -27,8 +27,10 @@ abstract class MetastoreApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static MetastoreServer server;
+    private static Database database;
 
     static void startServer(Database database, Path dir) throws Exception {
+        MetastoreApiTest.database = database;
         Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\nadmin " + ADMIN + "\n");
         server = MetastoreServer.start(database, Optional.of(Tokens.read(tokens)), "127.0.0.1", 0, 64 * 1024);
     }
@@ -188,7 +190,7 @@ abstract class MetastoreApiTest {
         String yaml = HTTP.send(HttpRequest.newBuilder(URI.create(url("/openapi.yaml"))).build(), HttpResponse.BodyHandlers.ofString()).body();
         JsonNode paths = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml).path("paths");
         java.util.Set<String> documented = new java.util.TreeSet<>();
-        paths.fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+        paths.properties().forEach(path -> path.getValue().fieldNames().forEachRemaining(method -> {
             if (!method.equals("parameters")) {
                 documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
             }
@@ -298,6 +300,89 @@ abstract class MetastoreApiTest {
         List<String> names = new ArrayList<>();
         page.path("runs").forEach(run -> names.add(run.path("info").path("run_name").asText()));
         return names;
+    }
+
+    @Test
+    void concurrentWritesOfTheSameThingAllLand() throws Exception {
+        // Requests run in parallel on the database: a first insert racing another must read as the same write, not fail.
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"racing\"}").path("experiment_id").asText();
+        String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":" + experimentId + "}").path("run").path("info").path("run_id").asText();
+        String report = report("racer-0", "{\"points\":[{\"key\":\"lap\",\"value\":1,\"step\":1,\"timestamp\":1}]}");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(24);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> params = new ArrayList<>();
+            List<java.util.concurrent.Future<HttpResponse<String>>> tags = new ArrayList<>();
+            List<java.util.concurrent.Future<HttpResponse<String>>> reports = new ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 24; i++) {
+                String key = "k" + (i % 3);
+                params.add(pool.submit(() -> {
+                    start.await();
+                    return post("/api/2.0/mlflow/runs/log-batch", REPORTER, null, "{\"run_id\":\"" + runId + "\",\"params\":[{\"key\":\"" + key
+                            + "\",\"value\":\"v\"}],\"metrics\":[{\"key\":\"" + key + "\",\"value\":1,\"timestamp\":1}]}");
+                }));
+                tags.add(pool.submit(() -> {
+                    start.await();
+                    return post("/api/2.0/mlflow/runs/set-tag", REPORTER, null, "{\"run_id\":\"" + runId + "\",\"key\":\"" + key + "\",\"value\":\"t\"}");
+                }));
+                reports.add(pool.submit(() -> {
+                    start.await();
+                    return post("/api/v1/reports/metric-points", REPORTER, "race-key", report);
+                }));
+            }
+            Thread.sleep(200);
+            start.countDown();
+            for (java.util.concurrent.Future<HttpResponse<String>> response : params) {
+                assertThat(response.get().statusCode()).as(response.get().body()).isEqualTo(200);
+            }
+            for (java.util.concurrent.Future<HttpResponse<String>> response : tags) {
+                assertThat(response.get().statusCode()).as(response.get().body()).isEqualTo(200);
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (java.util.concurrent.Future<HttpResponse<String>> response : reports) {
+                statuses.add(response.get().statusCode());
+            }
+            assertThat(statuses).as("one stored, the rest answered as repeats").containsOnly(200, 201).containsOnlyOnce(201);
+        } finally {
+            pool.shutdown();
+        }
+        JsonNode run = mlflow("GET", "/runs/get?run_id=" + runId, null).path("run").path("data");
+        assertThat(run.path("params").findValuesAsText("key")).containsExactly("k0", "k1", "k2");
+        assertThat(run.path("metrics").findValuesAsText("key")).containsExactly("k0", "k1", "k2");
+        assertThat(JSON.readTree(get("/api/v1/metrics/history?ownerKind=experiment&ownerName=resnet&key=lap", READER).body()).path("points")).hasSize(1);
+    }
+
+    @Test
+    void aTagOrParamInsertedByAConcurrentTransactionIsTakenNotRefused() throws Exception {
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"interleaved\"}").path("experiment_id").asText();
+        String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":" + experimentId + "}").path("run").path("info").path("run_id").asText();
+        try (java.sql.Connection other = database.dataSource().getConnection()) {
+            other.setAutoCommit(false);
+            try (java.sql.Statement statement = other.createStatement()) {
+                statement.executeUpdate("INSERT INTO mlflow_tags (run_id, tag_key, tag_value) VALUES ('" + runId + "', 'stage', 'first')");
+                statement.executeUpdate("INSERT INTO mlflow_params (run_id, param_key, param_value) VALUES ('" + runId + "', 'lr', '0.1')");
+            }
+            // Each request finds no row, inserts, and waits on the other transaction's uncommitted key until it commits.
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> tag = java.util.concurrent.CompletableFuture.supplyAsync(() -> sendQuietly(
+                    "/api/2.0/mlflow/runs/set-tag", "{\"run_id\":\"" + runId + "\",\"key\":\"stage\",\"value\":\"second\"}"));
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> param = java.util.concurrent.CompletableFuture.supplyAsync(() -> sendQuietly(
+                    "/api/2.0/mlflow/runs/log-parameter", "{\"run_id\":\"" + runId + "\",\"key\":\"lr\",\"value\":\"0.1\"}"));
+            Thread.sleep(700);
+            other.commit();
+            assertThat(tag.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).as(tag.get().body()).isEqualTo(200);
+            assertThat(param.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).as(param.get().body()).isEqualTo(200);
+        }
+        JsonNode data = mlflow("GET", "/runs/get?run_id=" + runId, null).path("run").path("data");
+        assertThat(data.path("tags").toString()).contains("\"second\"");
+        assertThat(data.path("params").findValuesAsText("value")).containsExactly("0.1");
+    }
+
+    private static HttpResponse<String> sendQuietly(String path, String body) {
+        try {
+            return post(path, REPORTER, null, body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
