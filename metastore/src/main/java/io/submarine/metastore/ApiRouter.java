@@ -126,12 +126,23 @@ final class ApiRouter {
             ValidReport parsed = ValidReport.of(ApiBodies.object(ctx));
             List<MetricPoint> points = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
             // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
-            ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(parsed.payload().copy().put("points", points.size()));
+            ValidReport report = points.isEmpty() ? parsed : parsed.withPayload(withoutPoints(parsed.payload()).put("points", points.size()));
             ReportStore.Stored stored = reports.insert(kind, key, report, points);
             metrics.reported(kind, stored.duplicate(), points.size());
             return stored;
         }, false).onSuccess(stored -> json(ctx, stored.duplicate() ? 200 : 201, new JsonObject().put("id", stored.id()).put("duplicate", stored.duplicate())))
                 .onFailure(ctx::fail);
+    }
+
+    /** The payload's other fields (a shallow copy: a deep one would copy every point only to drop them). */
+    private static JsonObject withoutPoints(JsonObject payload) {
+        JsonObject rest = new JsonObject();
+        for (String field : payload.fieldNames()) {
+            if (!field.equals("points")) {
+                rest.put(field, payload.getValue(field));
+            }
+        }
+        return rest;
     }
 
     private void history(RoutingContext ctx) {

@@ -143,12 +143,7 @@ final class MlflowRoutes {
     }
 
     private static JsonObject body(RoutingContext ctx) {
-        try {
-            JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
-            return body == null ? new JsonObject() : body;
-        } catch (RuntimeException e) {
-            throw new ApiException(400, "MALFORMED_REQUEST", "the body is not a JSON object");
-        }
+        return ApiBodies.objectOrEmpty(ctx);
     }
 
     private static ApiException invalid(String message) {
