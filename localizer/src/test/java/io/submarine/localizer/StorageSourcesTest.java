@@ -24,15 +24,22 @@ import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sources on object storage, through the same storage settings a pod gets: S3 (s3proxy in its
- * own process), Azure Blob (Azurite), GCS (the in-process JSON API server; no emulator installs
- * here). HDFS is proven by its own module's contract test and is not repeated here.
+ * Sources on storage, through the same storage settings a pod gets: S3 (s3proxy in its own
+ * process), Azure Blob (Azurite), GCS (the in-process JSON API server; no emulator installs
+ * here), HDFS (MiniDFSCluster in this JVM) and sftp (Apache MINA sshd's SFTP subsystem in this
+ * JVM, its host key checked against a known_hosts file).
  */
 class StorageSourcesTest {
 
@@ -136,6 +143,55 @@ class StorageSourcesTest {
             settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
             assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
             assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from gcs')\n");
+        }
+    }
+
+    @Test
+    void anArchiveOnHdfs() throws Exception {
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.resolve("dfs").toString());
+        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        try {
+            String uri = "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/code/trainer.tar.zst";
+            Map<String, String> hdfs = Map.of("hdfs.user", System.getProperty("user.name"), "hdfs.conf.ipc.client.connect.max.retries", "1");
+            try (BlobStores stores = BlobStores.load(StorageConfig.of(hdfs))) {
+                stores.write(Location.of(uri), new ByteArrayInputStream(tarZst("main.py", "print('from hdfs')\n")), WriteMode.OVERWRITE);
+            }
+            Path code = work.resolve("code-hdfs");
+            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", uri));
+            hdfs.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
+            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from hdfs')\n");
+        } finally {
+            cluster.shutdown();
+        }
+    }
+
+    @Test
+    void anArchiveOverSftpWithTheHostKeyChecked() throws Exception {
+        Path root = Files.createDirectories(work.resolve("sftp-root/releases"));
+        Files.write(root.resolve("trainer.tar.zst"), tarZst("main.py", "print('over sftp')\n"));
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost("127.0.0.1");
+        sshd.setPort(0);
+        SimpleGeneratorHostKeyProvider hostKeys = new SimpleGeneratorHostKeyProvider(work.resolve("sftp-host-key"));
+        sshd.setKeyPairProvider(hostKeys);
+        sshd.setPasswordAuthenticator((user, password, session) -> "ci".equals(user) && "sftp-secret-31".equals(password));
+        sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+        sshd.setFileSystemFactory(new VirtualFileSystemFactory(work.resolve("sftp-root")));
+        sshd.start();
+        try {
+            java.security.PublicKey hostKey = hostKeys.loadKeys(null).iterator().next().getPublic();
+            Path knownHosts = Files.writeString(work.resolve("sftp-known-hosts"), "[127.0.0.1]:" + sshd.getPort() + " " + PublicKeyEntry.toString(hostKey) + "\n");
+            Path password = Files.writeString(work.resolve("sftp-password"), "sftp-secret-31\n");
+            Path code = work.resolve("code-sftp");
+            int exit = Localizer.run("--code-root", code.toString(), "--type", "archive", "--url", "sftp://127.0.0.1:" + sshd.getPort() + "/releases/trainer.tar.zst",
+                    "--set", "vfs.user=ci", "--set", "vfs.password-file=" + password, "--set", "vfs.sftp-known-hosts=" + knownHosts);
+            assertThat(exit).isZero();
+            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('over sftp')\n");
+            assertThat(Files.readString(code.resolve(".localized.json"))).doesNotContain("sftp-secret-31");
+        } finally {
+            sshd.stop(true);
         }
     }
 
