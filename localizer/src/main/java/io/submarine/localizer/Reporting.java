@@ -3,13 +3,11 @@ package io.submarine.localizer;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metastore.client.Report;
-import io.submarine.metastore.client.ReportKind;
+import io.submarine.metastore.client.ReportContent;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.lifecycle.ProgramException;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,19 +34,10 @@ final class Reporting {
         int undelivered = 0;
         String problem = null;
         for (LocalizedRecord record : records) {
-            Map<String, Object> payload = new LinkedHashMap<>();
-            payload.put("source", record.name());
-            payload.put("type", record.type());
-            payload.put("url", record.url());
-            payload.put("target", record.target());
-            payload.put("revision", record.revision());
-            payload.put("files", record.files());
-            payload.put("bytes", record.bytes());
-            payload.put("seconds", record.seconds());
-            payload.put("unchanged", record.unchanged());
-            payload.put("outcome", "succeeded");
+            ReportContent.Localization localization = new ReportContent.Localization(record.name(), record.type(), record.url(), record.target(),
+                    record.revision(), record.files(), record.bytes(), record.seconds(), record.unchanged(), "succeeded");
             try {
-                if (client.report(Report.of(ReportKind.LOCALIZATION, identity, payload)) == MetastoreClient.Outcome.SPOOLED) {
+                if (client.report(Report.of(identity, localization)) == MetastoreClient.Outcome.SPOOLED) {
                     undelivered++;
                     problem = "the metastore is unreachable; the report waits in the spool";
                 }

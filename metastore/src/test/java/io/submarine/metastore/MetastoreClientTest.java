@@ -9,7 +9,7 @@ import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.MetastoreClient.Outcome;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metastore.client.Report;
-import io.submarine.metastore.client.ReportKind;
+import io.submarine.metastore.client.ReportContent;
 import io.submarine.metastore.client.ReportRejectedException;
 import io.submarine.storage.testing.Fixtures;
 import java.net.URI;
@@ -19,7 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,8 @@ class MetastoreClientTest {
     }
 
     private static Report localization(String source) {
-        return Report.of(ReportKind.LOCALIZATION, POD, Map.of("source", source, "revision", "abc"));
+        return Report.of(POD, new ReportContent.Localization(source, "git", "https://git.example/" + source + ".git", "/code/" + source, "abc",
+                3, 1024, 0.5, false, "succeeded"));
     }
 
     @Test
@@ -56,6 +57,37 @@ class MetastoreClientTest {
             MetastoreClient reader = client(server.port(), "q-token");
             assertThatThrownBy(() -> reader.report(localization("x"))).isInstanceOf(ReportRejectedException.class).hasMessageContaining("403");
             assertThat(reader.spooled()).isZero();
+        }
+    }
+
+    @Test
+    void everyKindHasATypedReportThatTheMetastoreTakes() throws Exception {
+        List<ReportContent> contents = List.of(
+                new ReportContent.Localization("trainer", "git", "https://git.example/t.git", "/code/trainer", "0123abc", 12, 4096, 1.5, false, "succeeded"),
+                new ReportContent.LogSegment("main", 7, "s3://logs/team-a/p/uid/logs/main/0/0000000007.log.zst", 100, 200, 10, 20, List.of("/var/log/a.log")),
+                new ReportContent.EventFileSegment("events.out.tfevents.1", 2, "s3://runs/team-a/p/uid/events/2", 0, 4096),
+                new ReportContent.MetricPoints(List.of(new ReportContent.MetricPoints.Point("loss", 3, 0.25, 1_700_000_000_000L))),
+                new ReportContent.ModelVersion("s3://models/resnet/3", "sha256:ab12", 4, 1 << 20),
+                ReportContent.Lifecycle.finished(137));
+        try (MetastoreServer server = start(0)) {
+            MetastoreClient client = client(server.port(), "r-token");
+            for (ReportContent content : contents) {
+                assertThat(client.report(Report.of(POD, content))).as(content.kind().path()).isEqualTo(Outcome.ACCEPTED);
+                HttpResponse<String> listing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/api/v1/reports/" + content.kind().path() + "?pod=trainer-0")).header("Authorization", "Bearer q-token").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                JsonNode payload = new ObjectMapper().readTree(listing.body()).path("items").get(0).path("payload");
+                if (content instanceof ReportContent.MetricPoints) {
+                    assertThat(payload.path("points").asInt()).as("points are stored apart, counted here").isEqualTo(1);
+                } else {
+                    ObjectMapper json = new ObjectMapper();
+                    assertThat(payload).as(content.kind().path()).isEqualTo(json.readTree(json.writeValueAsString(content.payload())));
+                }
+            }
+            HttpResponse<String> history = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/v1/metrics/history?ownerKind=experiment&ownerName=resnet&key=loss")).header("Authorization", "Bearer q-token").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(new ObjectMapper().readTree(history.body()).path("points").get(0).path("value").asDouble()).isEqualTo(0.25);
         }
     }
 

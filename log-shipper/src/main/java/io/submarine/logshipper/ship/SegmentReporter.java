@@ -4,12 +4,10 @@ import io.submarine.logsegment.SegmentIndex;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metastore.client.Report;
-import io.submarine.metastore.client.ReportKind;
+import io.submarine.metastore.client.ReportContent;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,16 +38,9 @@ public final class SegmentReporter implements Uploader.CommitListener, AutoClose
 
     @Override
     public void committed(LogStream stream, Location location, SegmentIndex index) {
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("container", stream.name());
-        payload.put("sequence", index.sequence());
-        payload.put("uri", location.uri());
-        payload.put("firstByte", index.firstByte());
-        payload.put("endByte", index.endByte());
-        payload.put("firstLine", index.firstLine());
-        payload.put("endLine", index.endLine());
-        payload.put("sources", index.runs().stream().map(SegmentIndex.Run::source).distinct().toList());
-        Report report = Report.of(ReportKind.LOG_SEGMENT, identity.as(stream.name(), stream.restart()), payload);
+        Report report = Report.of(identity.as(stream.name(), stream.restart()), new ReportContent.LogSegment(stream.name(), index.sequence(),
+                location.uri(), index.firstByte(), index.endByte(), index.firstLine(), index.endLine(),
+                index.runs().stream().map(SegmentIndex.Run::source).distinct().toList()));
         sender.execute(() -> {
             try {
                 client.report(report);

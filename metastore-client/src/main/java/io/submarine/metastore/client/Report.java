@@ -27,8 +27,9 @@ public record Report(ReportKind kind, PodIdentity identity, Map<String, Object> 
         }
     }
 
-    public static Report of(ReportKind kind, PodIdentity identity, Map<String, Object> payload) {
-        return new Report(kind, identity, payload, null);
+    /** A report of {@code content} from {@code identity}, its idempotency key derived from both. */
+    public static Report of(PodIdentity identity, ReportContent content) {
+        return new Report(content.kind(), identity, content.payload(), null);
     }
 
     private static String derivedKey(ReportKind kind, PodIdentity identity, Map<String, Object> payload) {
