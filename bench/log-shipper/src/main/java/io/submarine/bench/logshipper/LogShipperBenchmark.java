@@ -54,6 +54,17 @@ public final class LogShipperBenchmark {
     /** Wall seconds, CPU seconds (user + system) and peak RSS of one run. */
     private record Run(String what, double seconds, double cpuSeconds, long peakRssKib) {}
 
+    /**
+     * The shipper's JVM as the README has the image run it for file:// and HDFS (the two targets
+     * here); SHIPPER_JAVA_OPTS replaces the flags, to try others.
+     */
+    private static List<String> shipperJava() {
+        String options = System.getenv().getOrDefault("SHIPPER_JAVA_OPTS", "-Xmx40m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(List.of(options.trim().split("\\s+")));
+        return command;
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -172,7 +183,8 @@ public final class LogShipperBenchmark {
         deleteTree(work.resolve("remote"));
         warm(logs.resolve("app.log"));
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", shipperJar.toString(),
+        List<String> command = new ArrayList<>(shipperJava());
+        command.addAll(List.of("-jar", shipperJar.toString(),
                 "--files", "main=" + logs + "/app.log", "--storage-uri", storageUri, "--work-dir", state.toString(), "--health-address", "127.0.0.1",
                 "--health-port", Integer.toString(port)));
         command.addAll(settings);
@@ -222,9 +234,10 @@ public final class LogShipperBenchmark {
         Files.deleteIfExists(log);
         Files.createFile(log);
         int port = freePort();
-        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", shipperJar.toString(), "--files",
-                "main=" + dir + "/*.log", "--storage-uri", work.resolve("remote").toUri().toString(), "--work-dir", work.resolve("shipper-state").toString(),
-                "--health-address", "127.0.0.1", "--health-port", Integer.toString(port)).redirectError(work.resolve("steady-shipper.log").toFile());
+        List<String> command = new ArrayList<>(shipperJava());
+        command.addAll(List.of("-jar", shipperJar.toString(), "--files", "main=" + dir + "/*.log", "--storage-uri", work.resolve("remote").toUri().toString(),
+                "--work-dir", work.resolve("shipper-state").toString(), "--health-address", "127.0.0.1", "--health-port", Integer.toString(port)));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(work.resolve("steady-shipper.log").toFile());
         builder.environment().putAll(POD);
         Process shipper = builder.start();
         while (read(port, "logshipper_read_bytes_total") < 0) {
