@@ -37,7 +37,7 @@ final class MariaDbServer implements AutoCloseable {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path socket = dir.resolve("mariadb.sock");
         List<String> asUser = "root".equals(System.getProperty("user.name")) ? List.of("--user=root") : List.of();
-        run(with(List.of("mariadb-install-db", "--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal",
+        Fixtures.run(with(List.of("mariadb-install-db", "--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal",
                 "--skip-test-db"), asUser));
         int port = Fixtures.freePort();
         ExternalServer server = new ExternalServer("mariadb", with(List.of("/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + data,
@@ -46,7 +46,7 @@ final class MariaDbServer implements AutoCloseable {
                 Map.of(), port, dir.resolve("mariadb.log"), Duration.ofSeconds(60));
         server.start();
         try {
-            run(List.of("mariadb", "--no-defaults", "--socket=" + socket, "--user=root", "-e",
+            Fixtures.run(List.of("mariadb", "--no-defaults", "--socket=" + socket, "--user=root", "-e",
                     "CREATE DATABASE " + DATABASE + "; CREATE USER '" + USER + "'@'127.0.0.1' IDENTIFIED BY '" + PASSWORD + "';"
                             + " GRANT ALL ON " + DATABASE + ".* TO '" + USER + "'@'127.0.0.1';"));
         } catch (IOException e) {
@@ -64,14 +64,6 @@ final class MariaDbServer implements AutoCloseable {
         List<String> all = new ArrayList<>(command);
         all.addAll(more);
         return all;
-    }
-
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
     }
 
     @Override

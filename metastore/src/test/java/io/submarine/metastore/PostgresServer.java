@@ -44,7 +44,7 @@ final class PostgresServer implements AutoCloseable {
                 p.toFile().setExecutable(true, false);
             }
         }
-        run(asPostgres(root, bin.get().resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "submarine", "--no-sync", "-E", "UTF8"));
+        Fixtures.run(asPostgres(root, bin.get().resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "submarine", "--no-sync", "-E", "UTF8"));
         int port = Fixtures.freePort();
         ExternalServer server = new ExternalServer("postgres", asPostgres(root, bin.get().resolve("postgres").toString(), "-D", data.toString(),
                 "-p", Integer.toString(port), "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"),
@@ -64,14 +64,6 @@ final class PostgresServer implements AutoCloseable {
         }
         all.addAll(List.of(command));
         return all;
-    }
-
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
     }
 
     private static Optional<Path> binDir() throws IOException {

@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-/** What fixtures share: free ports, finding executables, and the rule for a server that can't start. */
+/** What fixtures share: free ports, finding and running executables, and the rule for a server that can't start. */
 public final class Fixtures {
     private Fixtures() {}
 
@@ -28,6 +29,15 @@ public final class Fixtures {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
+        }
+    }
+
+    /** Runs a setup command (initdb, say) to its end; when it fails, the error carries its output. */
+    public static void run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output);
         }
     }
 
