@@ -13,11 +13,10 @@ final class ApiBodies {
     private ApiBodies() {}
 
     static JsonObject object(RoutingContext ctx) {
-        JsonObject body = ctx.body().length() == 0 ? null : parse(ctx.body().buffer());
-        if (body == null) {
+        if (ctx.body().length() == 0) {
             throw new ApiException(400, "MALFORMED_REQUEST", "send a JSON object");
         }
-        return body;
+        return parse(ctx.body().buffer());
     }
 
     /** The body as an object; an empty body is an empty object (MLflow's GET-like POSTs send none). */

@@ -3,7 +3,10 @@ package io.submarine.metastore;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -50,6 +53,15 @@ final class Database implements AutoCloseable {
     /** Whether {@code e} is a unique key refusing a second row: SQLSTATE 23505, or MySQL's 23000 with error 1062. */
     static boolean isDuplicateKey(SQLException e) {
         return "23505".equals(e.getSQLState()) || ("23000".equals(e.getSQLState()) && e.getErrorCode() == 1062);
+    }
+
+    /** {@code sql} prepared with {@code parameters} bound in order. */
+    static PreparedStatement prepare(Connection connection, String sql, List<?> parameters) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.setObject(i + 1, parameters.get(i));
+        }
+        return statement;
     }
 
     DataSource dataSource() {

@@ -174,12 +174,9 @@ final class MetricStore {
      * with {@code parameters}) selects, handed to {@code sink} with its run id, in key order.
      */
     static void latest(Connection connection, String runIds, List<?> parameters, BiConsumer<String, JsonObject> sink) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT s.run_id, s.metric_key, p.metric_value, p.special_value, p.timestamp_ms, p.step"
+        try (PreparedStatement select = Database.prepare(connection, "SELECT s.run_id, s.metric_key, p.metric_value, p.special_value, p.timestamp_ms, p.step"
                 + " FROM metric_points p JOIN metric_series s ON s.id = p.series_id WHERE p.id IN (SELECT MAX(q.id) FROM metric_points q"
-                + " JOIN metric_series t ON t.id = q.series_id WHERE t.run_id IN (" + runIds + ") GROUP BY q.series_id) ORDER BY s.metric_key")) {
-            for (int i = 0; i < parameters.size(); i++) {
-                select.setObject(i + 1, parameters.get(i));
-            }
+                + " JOIN metric_series t ON t.id = q.series_id WHERE t.run_id IN (" + runIds + ") GROUP BY q.series_id) ORDER BY s.metric_key", parameters)) {
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     sink.accept(rows.getString(1), new JsonObject().put("key", rows.getString(2)).put("value", readValue(rows, 3))

@@ -33,7 +33,7 @@ final class MlflowRoutes {
 
     void attach(Router router) {
         router.post(PREFIX + "/experiments/create").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             String name = text(body, "name", true, 500);
             if (name.isBlank()) {
                 throw invalid("experiment name must not be empty");
@@ -45,32 +45,32 @@ final class MlflowRoutes {
         router.get(PREFIX + "/experiments/get-by-name").handler(ctx -> respond(ctx, () ->
                 new JsonObject().put("experiment", store.experiment("name", query(ctx, "experiment_name")))));
         router.post(PREFIX + "/experiments/search").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             MlflowSearch search = MlflowSearch.parse(MlflowSearch.Target.EXPERIMENTS, text(body, "filter", false, 10_000), strings(body, "order_by"));
             return store.searchExperiments(search, text(body, "view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
         }));
         router.post(PREFIX + "/experiments/delete").handler(ctx -> respond(ctx, () -> {
-            store.setExperimentLifecycle(number(required(body(ctx), "experiment_id"), "experiment_id"), "deleted");
+            store.setExperimentLifecycle(number(required(ApiBodies.objectOrEmpty(ctx), "experiment_id"), "experiment_id"), "deleted");
             return new JsonObject();
         }));
         router.post(PREFIX + "/experiments/restore").handler(ctx -> respond(ctx, () -> {
-            store.setExperimentLifecycle(number(required(body(ctx), "experiment_id"), "experiment_id"), "active");
+            store.setExperimentLifecycle(number(required(ApiBodies.objectOrEmpty(ctx), "experiment_id"), "experiment_id"), "active");
             return new JsonObject();
         }));
         router.post(PREFIX + "/experiments/set-experiment-tag").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.setExperimentTag(number(required(body, "experiment_id"), "experiment_id"), keyValue(body, 5000));
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/create").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             long experimentId = number(required(body, "experiment_id"), "experiment_id");
             long start = body.containsKey("start_time") ? number(body.getValue("start_time"), "start_time") : System.currentTimeMillis();
             String runId = store.createRun(experimentId, text(body, "run_name", false, 250), start, keyValues(body, "tags", MAX_TAGS, 8000));
             return new JsonObject().put("run", store.run(runId));
         }));
         router.post(PREFIX + "/runs/update").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             String runId = runId(body);
             String status = text(body, "status", false, 20);
             if (status != null && !List.of("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED").contains(status)) {
@@ -82,7 +82,7 @@ final class MlflowRoutes {
         }));
         router.get(PREFIX + "/runs/get").handler(ctx -> respond(ctx, () -> new JsonObject().put("run", store.run(query(ctx, "run_id")))));
         router.post(PREFIX + "/runs/search").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             Object ids = body.getValue("experiment_ids");
             if (!(ids instanceof JsonArray array)) {
                 throw invalid("experiment_ids must be a list");
@@ -95,35 +95,35 @@ final class MlflowRoutes {
             return store.searchRuns(experimentIds, search, text(body, "run_view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
         }));
         router.post(PREFIX + "/runs/delete").handler(ctx -> respond(ctx, () -> {
-            store.setRunLifecycle(runId(body(ctx)), "deleted");
+            store.setRunLifecycle(runId(ApiBodies.objectOrEmpty(ctx)), "deleted");
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/restore").handler(ctx -> respond(ctx, () -> {
-            store.setRunLifecycle(runId(body(ctx)), "active");
+            store.setRunLifecycle(runId(ApiBodies.objectOrEmpty(ctx)), "active");
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/delete-tag").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.deleteTag(runId(body), text(body, "key", true, 250));
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/log-metric").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(metric(body)), List.of(), List.of());
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/log-parameter").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(), List.of(keyValue(body, 6000)), List.of());
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/set-tag").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(), List.of(), List.of(keyValue(body, 8000)));
             return new JsonObject();
         }));
         router.post(PREFIX + "/runs/log-batch").handler(ctx -> respond(ctx, () -> {
-            JsonObject body = body(ctx);
+            JsonObject body = ApiBodies.objectOrEmpty(ctx);
             List<MetricPoint> metrics = list(body, "metrics", MAX_METRICS, MlflowRoutes::metric);
             List<KeyValue> params = keyValues(body, "params", MAX_PARAMS, 6000);
             List<KeyValue> tags = keyValues(body, "tags", MAX_TAGS, 8000);
@@ -140,10 +140,6 @@ final class MlflowRoutes {
     private void respond(RoutingContext ctx, Callable<JsonObject> work) {
         vertx.executeBlocking(work, false).onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encode()))
                 .onFailure(ctx::fail);
-    }
-
-    private static JsonObject body(RoutingContext ctx) {
-        return ApiBodies.objectOrEmpty(ctx);
     }
 
     private static ApiException invalid(String message) {

@@ -237,7 +237,7 @@ final class MlflowSearch {
             String key;
             if (entity != null && at < text.length() && text.charAt(at) == '.') {
                 at++;
-                key = at < text.length() && (text.charAt(at) == '"' || text.charAt(at) == '`') ? quoted() : word();
+                key = at < text.length() && (text.charAt(at) == '"' || text.charAt(at) == '`') ? quoted() : key();
             } else if (target == Target.EXPERIMENTS && (target.stringAttributes.contains(first) || target.numberAttributes.contains(first))) {
                 // MLflow lets experiment searches leave out "attributes.".
                 entity = "attributes";
@@ -336,25 +336,23 @@ final class MlflowSearch {
             return value;
         }
 
-        /** Letters, digits, '_' and '.' (for keys such as mlflow.runName), and '-'. */
+        /** An entity, attribute or keyword: letters, digits and '_'. */
         private String word() {
+            return scan("_");
+        }
+
+        /** A bare key after its entity's dot: also '.' (mlflow.runName) and '-'. */
+        private String key() {
+            return scan("_.-");
+        }
+
+        private String scan(String punctuation) {
             skipSpace();
             int start = at;
-            while (at < text.length() && (Character.isLetterOrDigit(text.charAt(at)) || "_.-".indexOf(text.charAt(at)) >= 0)) {
-                if (text.charAt(at) == '.' && start == at) {
-                    break;
-                }
-                if (text.charAt(at) == '.' && ENTITY_ALIASES.containsKey(text.substring(start, at).toLowerCase(Locale.ROOT)) && !inKey(start)) {
-                    break;
-                }
+            while (at < text.length() && (Character.isLetterOrDigit(text.charAt(at)) || punctuation.indexOf(text.charAt(at)) >= 0)) {
                 at++;
             }
             return text.substring(start, at);
-        }
-
-        /** Whether the word starting at {@code start} follows an entity and its dot, so a dot in it belongs to the key. */
-        private boolean inKey(int start) {
-            return start > 0 && text.charAt(start - 1) == '.';
         }
 
         private void keyword(String expected) {

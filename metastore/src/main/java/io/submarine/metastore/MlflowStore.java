@@ -70,7 +70,7 @@ final class MlflowStore {
     /** Experiments in MLflow's shape, tags included, where {@code where} (over mlflow_experiments) holds. */
     private static List<JsonObject> experiments(Connection connection, String where, List<?> parameters) throws SQLException {
         Map<Long, JsonObject> byId = new LinkedHashMap<>();
-        try (PreparedStatement select = prepare(connection, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
+        try (PreparedStatement select = Database.prepare(connection, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
                 + " FROM mlflow_experiments WHERE " + where, parameters);
                 ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
@@ -79,7 +79,7 @@ final class MlflowStore {
                         .put("creation_time", rows.getLong(5)).put("last_update_time", rows.getLong(6)).put("tags", new JsonArray()));
             }
         }
-        try (PreparedStatement select = prepare(connection, "SELECT t.experiment_id, t.tag_key, t.tag_value FROM mlflow_experiment_tags t"
+        try (PreparedStatement select = Database.prepare(connection, "SELECT t.experiment_id, t.tag_key, t.tag_value FROM mlflow_experiment_tags t"
                 + " WHERE t.experiment_id IN (SELECT experiment_id FROM mlflow_experiments WHERE " + where + ") ORDER BY t.tag_key", parameters);
                 ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
@@ -195,7 +195,7 @@ final class MlflowStore {
      */
     private static List<JsonObject> runs(Connection connection, String where, List<?> parameters) throws SQLException {
         Map<String, JsonObject> byId = new LinkedHashMap<>();
-        try (PreparedStatement select = prepare(connection, "SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
+        try (PreparedStatement select = Database.prepare(connection, "SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
                 + " r.lifecycle_stage, e.artifact_location FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE " + where, parameters);
                 ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
@@ -224,7 +224,7 @@ final class MlflowStore {
     }
 
     private static void addKeyValues(Connection connection, Map<String, JsonObject> runs, String field, String sql, List<?> parameters) throws SQLException {
-        try (PreparedStatement select = prepare(connection, sql, parameters); ResultSet rows = select.executeQuery()) {
+        try (PreparedStatement select = Database.prepare(connection, sql, parameters); ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 runs.get(rows.getString(1)).getJsonObject("data").getJsonArray(field).add(new JsonObject().put("key", rows.getString(2)).put("value", rows.getString(3)));
             }

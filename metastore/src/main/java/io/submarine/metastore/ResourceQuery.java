@@ -82,14 +82,20 @@ record ResourceQuery(String prefix, Map<String, String> specEquals, Sort sort, b
         return true;
     }
 
-    /** The cursor that continues after {@code item} (as {@link ResourceStore} returns it) in this order. */
-    String cursorAfter(JsonObject item) {
+    /** Where {@code item} (as {@link ResourceStore} returns it) stands in this order. */
+    Position positionOf(JsonObject item) {
         long value = switch (sort) {
             case NAME -> 0;
             case CREATED -> item.getLong("created");
             case UPDATED -> item.getLong("updated");
         };
-        String text = (descending ? "-" : "") + sort.name().toLowerCase(java.util.Locale.ROOT) + "\n" + value + "\n" + item.getString("name");
+        return new Position(value, item.getString("name"));
+    }
+
+    /** The cursor that continues after {@code item} in this order. */
+    String cursorAfter(JsonObject item) {
+        Position position = positionOf(item);
+        String text = (descending ? "-" : "") + sort.name().toLowerCase(java.util.Locale.ROOT) + "\n" + position.value() + "\n" + position.name();
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 

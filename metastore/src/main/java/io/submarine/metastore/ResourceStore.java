@@ -132,12 +132,7 @@ final class ResourceStore {
                 if (read < batch) {
                     return new JsonObject().put("items", items);
                 }
-                long value = switch (query.sort()) {
-                    case NAME -> 0;
-                    case CREATED -> last.getLong("created");
-                    case UPDATED -> last.getLong("updated");
-                };
-                scanAfter = Optional.of(new ResourceQuery.Position(value, last.getString("name")));
+                scanAfter = Optional.of(query.positionOf(last));
             }
         }
     }
