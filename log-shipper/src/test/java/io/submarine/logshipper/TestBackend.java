@@ -57,7 +57,15 @@ record TestBackend(String storageUri, Map<String, String> settings, AutoCloseabl
     }
 
     @Override
-    public void close() throws Exception {
-        server.close();
+    public void close() throws java.io.IOException {
+        try {
+            server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new java.io.IOException("stopping the test server failed", e);
+        }
     }
 }

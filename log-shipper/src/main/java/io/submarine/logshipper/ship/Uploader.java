@@ -48,6 +48,8 @@ public final class Uploader implements AutoCloseable {
     private boolean uploading;
     private boolean readersWaiting;
     private volatile boolean stopped;
+    /** Set at shutdown: readers waiting for room go on, to stop. */
+    private boolean readersReleased;
 
     public Uploader(BlobStore store, Checkpoint checkpoint, RetryPolicy backoff, long spoolLimit, ShipperMetrics metrics, CommitListener listener) {
         this.store = store;
@@ -76,11 +78,17 @@ public final class Uploader implements AutoCloseable {
         long start = System.nanoTime();
         readersWaiting = true;
         LOG.warn("spool full ({} bytes waiting for upload); reading pauses until storage takes them", spoolBytes);
-        while (spoolBytes >= spoolLimit && !stopped) {
+        while (spoolBytes >= spoolLimit && !stopped && !readersReleased) {
             wait(1000);
         }
         readersWaiting = false;
         metrics.spoolWaited((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Lets every reader waiting in {@link #awaitRoom} go on, for good: the sources are being drained. */
+    public synchronized void releaseReaders() {
+        readersReleased = true;
+        notifyAll();
     }
 
     /** Waits until every queued segment is committed; false if {@code timeout} passed first. */

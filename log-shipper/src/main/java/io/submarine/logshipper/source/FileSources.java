@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,8 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         try {
             while (!stopping) {
                 uploader.awaitRoom();
-                if (!pollAll(false)) {
-                    Thread.sleep(pollInterval.toMillis());
+                if (!stopping && !pollAll(false)) {
+                    LockSupport.parkNanos(this, pollInterval.toNanos());
                 }
             }
         } catch (InterruptedException e) {
@@ -127,7 +128,10 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     @Override
     public void drain(Duration timeout) throws IOException, InterruptedException {
         stopping = true;
-        reader.interrupt();
+        // Woken, not interrupted: an interrupt during a FileChannel read closes the channel, which
+        // the reading below goes on with (that failed a shutdown: ClosedByInterruptException).
+        uploader.releaseReaders();
+        LockSupport.unpark(reader);
         reader.join(timeout.toMillis());
         long end = System.nanoTime() + timeout.toNanos();
         while (pollAll(true) && System.nanoTime() < end) {
