@@ -277,23 +277,32 @@ public final class FileFollower {
         LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
     }
 
-    /**
-     * The file with identity {@code key} beside the path, if it still begins as the one read did:
-     * an inode number freed by a deleted file is soon given to a new one.
-     */
+    /** The file with identity {@code key} beside the path, if it still begins as the one read did. */
     private Path findByKey(String key, String fingerprint) throws IOException {
-        byte[] head = HexFormat.of().parseHex(fingerprint);
-        if (key.equals(fileKey(path)) && startsWith(path, head)) {
+        if (isFileOf(key, fingerprint, path)) {
             return path;
         }
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent())) {
             for (Path sibling : siblings) {
-                if (key.equals(fileKey(sibling)) && startsWith(sibling, head)) {
+                if (isFileOf(key, fingerprint, sibling)) {
                     return sibling;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code file} is the file a position stands in: the same identity and still
+     * beginning as it did. Identity alone is not enough: a file truncated in place keeps it, and
+     * an inode number freed by a deleted file is soon given to a new one.
+     */
+    public static boolean isFileOf(Position position, Path file) throws IOException {
+        return isFileOf(position.anchor(), position.fingerprint(), file);
+    }
+
+    private static boolean isFileOf(String key, String fingerprint, Path file) throws IOException {
+        return key.equals(fileKey(file)) && startsWith(file, HexFormat.of().parseHex(fingerprint));
     }
 
     private static boolean startsWith(Path file, byte[] head) throws IOException {
