@@ -40,6 +40,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -157,10 +162,25 @@ final class LogShipperCommand implements Callable<Integer> {
         Uploader uploader = new Uploader(store, checkpoint, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
                 reporter != null ? reporter : (stream, location, index) -> { });
         Shipper shipper = new Shipper(uploader, checkpoint, store, segmentAge, Clock.systemUTC());
+        ExecutorService recovering = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "recovery");
+            thread.setDaemon(true);
+            return thread;
+        });
+        List<Future<StreamState>> recoveries = new CopyOnWriteArrayList<>();
         ContainerLogs.Streams streams = (name, restart) -> {
             Location directory = podRoot.resolve("logs/" + name + "/" + restart);
-            StreamState start = resume(store, directory, checkpoint.get(name + "/" + restart));
+            StreamState checkpointed = checkpoint.get(name + "/" + restart);
+            // A stream this work directory never shipped (a new pod) is read at once, while
+            // storage's client starts and lists; the uploader waits for that listing.
+            boolean fresh = checkpointed.equals(StreamState.EMPTY);
+            StreamState start = fresh ? StreamState.EMPTY : resume(store, directory, checkpointed);
             LogStream stream = new LogStream(name, restart, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
+            if (fresh) {
+                Future<StreamState> recovery = recovering.submit(() -> resume(store, directory, StreamState.EMPTY));
+                recoveries.add(recovery);
+                uploader.recoverFirst(stream, recovery);
+            }
             shipper.register(stream);
             LOG.info("stream {} goes to {}, from segment {}", stream.key(), directory, start.nextSequence());
             return stream;
@@ -179,7 +199,7 @@ final class LogShipperCommand implements Callable<Integer> {
         }
         metrics.gauges(uploader::spoolBytes, () -> uploader.spoolFull() ? 1 : 0, shipper::lagSeconds);
         HealthServer health = HealthServer.start(healthAddress, healthPort, metrics.registry());
-        List<Supplier<Throwable>> failures = new ArrayList<>(List.of(fileSources::failure));
+        List<Supplier<Throwable>> failures = new ArrayList<>(List.of(() -> refused(recoveries), fileSources::failure));
         if (containerLogs != null) {
             failures.add(containerLogs::failure);
         }
@@ -209,6 +229,11 @@ final class LogShipperCommand implements Callable<Integer> {
             Thread.sleep(200);
         }
         Throwable failure = failure(failures);
+        if (failure instanceof StorageConfigException || failure instanceof BlobAccessDeniedException) {
+            // Storage refused to list: nothing can be shipped, and what was read is read again on the next start.
+            finished.set(true);
+            throw (IOException) failure;
+        }
         if (finished.compareAndSet(false, true)) {
             // Ship what was read before failing; the failure decides the exit code.
             finish(shipper, reporter);
@@ -217,6 +242,22 @@ final class LogShipperCommand implements Callable<Integer> {
             throw new ProgramException(ExitCode.AUTH, failure.getMessage(), failure);
         }
         throw new IOException("reading logs failed: " + failure.getMessage(), failure);
+    }
+
+    /** Why storage refused a recovery's listing (bad configuration or credentials), or null. */
+    private static Throwable refused(List<Future<StreamState>> recoveries) {
+        for (Future<StreamState> recovery : recoveries) {
+            if (recovery.isDone()) {
+                try {
+                    recovery.get();
+                } catch (ExecutionException e) {
+                    return e.getCause();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        return null;
     }
 
     private static Throwable failure(List<Supplier<Throwable>> failures) {

@@ -139,4 +139,30 @@ class LogShipperTest {
         Scenario.assertSameBytes("the remote after two runs", remote.content(), writer.written());
         assertThat(remote.complete().get()).contains("\"lines\":1000");
     }
+
+    @Test
+    void aLostCheckpointIsTakenFromStorageBeforeAnythingIsUploaded() throws Exception {
+        LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 12);
+        try (writer) {
+            writer.lines(500, 0, 0);
+            try (ShipperProcess first = scenario.start("--segment-bytes", "16384")) {
+                first.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(first.terminate(Duration.ofSeconds(60))).isZero();
+            }
+            // The work directory was not on a volume and the container restarted: no checkpoint.
+            Files.delete(scenario.work.resolve("checkpoint.json"));
+            writer.lines(500, 0, 0);
+            try (ShipperProcess second = scenario.start("--segment-bytes", "16384")) {
+                second.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(second.terminate(Duration.ofSeconds(60))).isZero();
+                // The listing, not a collision on upload, put it after the first run's segments.
+                assertThat(second.output()).contains("already holds segments up to").doesNotContain("committed by an earlier run");
+            }
+        }
+        RemoteLog remote = scenario.remote("main");
+        Scenario.assertSameBytes("the remote after a lost checkpoint", remote.content(), writer.written());
+        assertThat(remote.complete().get()).contains("\"lines\":1000");
+    }
 }

@@ -9,11 +9,16 @@ import io.submarine.storage.WriteMode;
 import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +48,8 @@ public final class Uploader implements AutoCloseable {
     private final ShipperMetrics metrics;
     private final CommitListener listener;
     private final Deque<Pending> queue = new ArrayDeque<>();
+    /** Streams read before storage said where they stand: their first upload waits for the answer. */
+    private final Map<LogStream, Future<StreamState>> recoveries = new ConcurrentHashMap<>();
     private final Thread worker;
     private long spoolBytes;
     private boolean uploading;
@@ -68,6 +75,16 @@ public final class Uploader implements AutoCloseable {
         queue.add(new Pending(stream, segment, generation));
         spoolBytes += segment.size();
         notifyAll();
+    }
+
+    /**
+     * Holds {@code stream}'s uploads until {@code recovery} says where the remote stands. A stream
+     * without a checkpoint is read at once, while storage's client starts and lists (a second for
+     * HDFS); should the remote hold segments after all (the checkpoint was lost with the container),
+     * the stream is rewound to after them before anything is uploaded, as if it had listed first.
+     */
+    public void recoverFirst(LogStream stream, Future<StreamState> recovery) {
+        recoveries.put(stream, recovery);
     }
 
     /** Blocks while the spool is full; nothing is dropped, reading just waits. */
@@ -184,6 +201,19 @@ public final class Uploader implements AutoCloseable {
             Files.deleteIfExists(segment.file());
             return;
         }
+        Future<StreamState> recovery = recoveries.get(stream);
+        if (recovery != null) {
+            StreamState remote = await(recovery);
+            recoveries.remove(stream);
+            if (!remote.equals(StreamState.EMPTY)) {
+                LOG.warn("{} already holds segments up to {}, though this work directory has no checkpoint for it; resuming after them",
+                        stream.directory(), remote.nextSequence() - 1);
+                stream.resetTo(remote);
+                checkpoint.save(stream.key(), remote);
+                Files.deleteIfExists(segment.file());
+                return;
+            }
+        }
         Location location = stream.segmentLocation(segment);
         try (InputStream in = Files.newInputStream(segment.file())) {
             store.write(location, in, WriteMode.CREATE_IF_ABSENT);
@@ -206,6 +236,18 @@ public final class Uploader implements AutoCloseable {
         metrics.shipped(index.bytes(), index.lines());
         LOG.info("committed {} ({} lines, {} bytes)", location, index.lines(), index.bytes());
         listener.committed(stream, location, index);
+    }
+
+    private static StreamState await(Future<StreamState> recovery) throws IOException {
+        try {
+            return recovery.get();
+        } catch (ExecutionException e) {
+            // The program ends on this failure (storage refused us); until then, uploads wait.
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for recovery");
+        }
     }
 
     private static boolean sameContent(SegmentIndex a, SegmentIndex b) {
