@@ -241,10 +241,13 @@ class LocalizerTest {
         assertThat(Files.getPosixFilePermissions(trainer.resolve("run.sh"))).contains(PosixFilePermission.OWNER_EXECUTE);
         assertThat(revisionOf("trainer")).isEqualTo(head);
         assertThat(TestRepos.git(trainer, "rev-list", "--count", "HEAD")).as("depth 1").isEqualTo("1");
+        assertThat(TestRepos.git(trainer, "for-each-ref", "--format=%(refname)", "refs/remotes")).as("only the branch asked for")
+                .isEqualTo("refs/remotes/origin/main");
 
         assertThat(localize("--url", url, "--name", "tagged", "--ref", "v1")).isZero();
         assertThat(Files.readString(code.resolve("tagged/README.md"))).isEqualTo("first\n");
         assertThat(revisionOf("tagged")).isEqualTo(first);
+        assertThat(TestRepos.git(code.resolve("tagged"), "for-each-ref", "--format=%(refname)", "refs/remotes")).as("no branch for a tag").isEmpty();
 
         assertThat(localize("--url", url, "--name", "pinned", "--ref", first, "--depth", "0")).isZero();
         assertThat(Files.readString(code.resolve("pinned/README.md"))).isEqualTo("first\n");

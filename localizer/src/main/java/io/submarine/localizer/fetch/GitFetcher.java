@@ -64,7 +64,9 @@ public final class GitFetcher implements Fetcher {
                 .setCloneSubmodules(source.submodules() != Source.Submodules.OFF);
         boolean bySha = resolved.refName() == null;
         if (!bySha) {
-            clone.setBranch(resolved.refName());
+            // Only the ref asked for, as git clone --single-branch: a repository's other
+            // branches can be far larger than the code this pod needs.
+            clone.setBranch(resolved.refName()).setBranchesToClone(List.of(resolved.refName()));
             if (source.depth() > 0) {
                 clone.setDepth(source.depth());
             }
