@@ -108,8 +108,10 @@ final class LocalizationRun {
         long start = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
-                Optional<String> current = fetcher.currentRevision(source);
-                if (current.isPresent() && unchanged(source, current.get(), previous)) {
+                // The remote is only asked when the target holds an earlier localization of the same source.
+                Optional<LocalizedRecord> earlier = earlier(source, previous);
+                Optional<String> current = earlier.isPresent() ? fetcher.currentRevision(source) : Optional.empty();
+                if (current.isPresent() && current.get().equals(earlier.get().revision())) {
                     LOG.info("source '{}' already holds {} at {}: nothing to do", source.name(), current.get(), source.target());
                     return record(source, new Fetched(current.get(), 0, 0), start, true);
                 }
@@ -139,9 +141,12 @@ final class LocalizationRun {
         }
     }
 
-    private static boolean unchanged(Source source, String revision, List<LocalizedRecord> previous) {
-        return Files.isDirectory(source.target()) && previous.stream().anyMatch(r -> r.name().equals(source.name())
-                && r.target().equals(source.target().toString()) && r.url().equals(source.redactedUrl()) && r.revision().equals(revision));
+    private static Optional<LocalizedRecord> earlier(Source source, List<LocalizedRecord> previous) {
+        if (!Files.isDirectory(source.target())) {
+            return Optional.empty();
+        }
+        return previous.stream().filter(r -> r.name().equals(source.name()) && r.target().equals(source.target().toString())
+                && r.url().equals(source.redactedUrl())).findFirst();
     }
 
     private static LocalizedRecord record(Source source, Fetched fetched, long start, boolean unchanged) {

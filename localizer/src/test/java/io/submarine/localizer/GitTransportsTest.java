@@ -62,6 +62,20 @@ class GitTransportsTest {
     }
 
     @Test
+    void theRemoteIsAskedForItsRefsOnlyWhenThatCanSaveWork() throws Exception {
+        Path userFile = Files.writeString(work.resolve("user"), "alice");
+        Path passwordFile = Files.writeString(work.resolve("password"), "pw-4d1c");
+        try (SmartHttpGitServer server = new SmartHttpGitServer(repos, "alice", "pw-4d1c")) {
+            String[] args = {"--url", server.url("trainer.git"), "--username-file", userFile.toString(), "--password-file", passwordFile.toString()};
+            assertThat(localize(args)).isZero();
+            // One to resolve the ref, one for the clone; none to compare with an earlier localization, as there is none.
+            assertThat(server.refAdvertisements()).isEqualTo(2);
+            assertThat(localize(args)).isZero();
+            assertThat(server.refAdvertisements()).as("the target holds the commit: one ls-remote, no clone").isEqualTo(3);
+        }
+    }
+
+    @Test
     void smartHttpWithBasicAuthKeepsTheCredentialsOutOfEverything() throws Exception {
         String password = "s3cret-http-pass-77";
         Path passwordFile = Files.writeString(work.resolve("password"), password + "\n");

@@ -22,6 +22,7 @@ public final class SmartHttpGitServer implements AutoCloseable {
     private final Path projectRoot;
     private final String user;
     private final String password;
+    private final java.util.concurrent.atomic.AtomicInteger refAdvertisements = new java.util.concurrent.atomic.AtomicInteger();
 
     public SmartHttpGitServer(Path projectRoot, String user, String password) throws IOException {
         this.projectRoot = projectRoot;
@@ -36,6 +37,11 @@ public final class SmartHttpGitServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + repository;
     }
 
+    /** How many times a client was sent the refs (GET info/refs), each the start of an ls-remote, fetch or clone. */
+    public int refAdvertisements() {
+        return refAdvertisements.get();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
@@ -44,6 +50,9 @@ public final class SmartHttpGitServer implements AutoCloseable {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"git\"");
                 exchange.sendResponseHeaders(401, -1);
                 return;
+            }
+            if (exchange.getRequestURI().getPath().endsWith("/info/refs")) {
+                refAdvertisements.incrementAndGet();
             }
             ProcessBuilder cgi = new ProcessBuilder("git", "http-backend");
             Map<String, String> env = cgi.environment();
