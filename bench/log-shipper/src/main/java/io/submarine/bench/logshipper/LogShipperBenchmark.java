@@ -364,12 +364,7 @@ public final class LogShipperBenchmark {
 
         @Override
         public void close() {
-            process.destroyForcibly();
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            process.destroyForcibly().onExit().join();
         }
     }
 }
