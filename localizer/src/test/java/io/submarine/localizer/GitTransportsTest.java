@@ -45,6 +45,14 @@ class GitTransportsTest {
         return Localizer.run(all.toArray(String[]::new));
     }
 
+    /** A third commit on main, pushed to the served repository: the second is then named by no ref. */
+    private String commitNoRefNames() throws Exception {
+        Path repo = repos.resolve("trainer");
+        TestRepos.git(repo, "commit", "-q", "--allow-empty", "-m", "third");
+        TestRepos.git(repo, "push", "-q", repos.resolve("trainer.git").toString(), "main");
+        return TestRepos.git(repo, "rev-parse", "HEAD~1");
+    }
+
     private String checkedOut(String name) throws Exception {
         return TestRepos.git(code.resolve(name), "rev-parse", "HEAD");
     }
@@ -58,6 +66,14 @@ class GitTransportsTest {
             daemon.start();
             assertThat(localize("--url", "git://127.0.0.1:" + port + "/trainer.git")).isZero();
             assertThat(checkedOut("trainer")).isEqualTo(head);
+
+            // A commit asked for by its SHA, which no ref names, comes alone at the depth asked for
+            // (protocol v2 allows that), not with all history.
+            String pinned = commitNoRefNames();
+            assertThat(localize("--url", "git://127.0.0.1:" + port + "/trainer.git", "--name", "pinned", "--ref", pinned)).isZero();
+            assertThat(checkedOut("pinned")).isEqualTo(pinned);
+            assertThat(TestRepos.git(code.resolve("pinned"), "rev-list", "--all", "--count")).as("commits fetched").isEqualTo("1");
+            assertThat(TestRepos.git(code.resolve("pinned"), "status", "--porcelain")).isEmpty();
         }
     }
 
@@ -72,6 +88,20 @@ class GitTransportsTest {
             assertThat(server.refAdvertisements()).isEqualTo(2);
             assertThat(localize(args)).isZero();
             assertThat(server.refAdvertisements()).as("the target holds the commit: one ls-remote, no clone").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aCommitAnOlderServerWillNotSendAloneComesWithAllHistory() throws Exception {
+        String pinned = commitNoRefNames();
+        try (SshGitServer v0 = new SshGitServer(false)) {
+            Path key = v0.writeClientKey(work.resolve("id_ecdsa"));
+            Path knownHosts = v0.writeKnownHosts(work.resolve("known_hosts"));
+            assertThat(localize("--url", v0.url(repos.resolve("trainer.git")), "--ref", pinned, "--ssh-key-file", key.toString(),
+                    "--known-hosts-file", knownHosts.toString())).isZero();
+            assertThat(checkedOut("trainer")).isEqualTo(pinned);
+            assertThat(TestRepos.git(code.resolve("trainer"), "rev-list", "--all", "--count")).as("all history, then reset").isEqualTo("3");
+            assertThat(TestRepos.git(code.resolve("trainer"), "status", "--porcelain")).isEmpty();
         }
     }
 

@@ -26,6 +26,14 @@ final class SshGitServer implements AutoCloseable {
     private final KeyPair clientKey;
 
     SshGitServer() throws IOException, GeneralSecurityException {
+        this(true);
+    }
+
+    /**
+     * @param protocolV2 false runs git-upload-pack without the client's GIT_PROTOCOL, so it speaks
+     *     protocol v0, as older hosts do: it sends no commit that no ref names
+     */
+    SshGitServer(boolean protocolV2) throws IOException, GeneralSecurityException {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         hostKey = generator.generateKeyPair();
@@ -36,7 +44,8 @@ final class SshGitServer implements AutoCloseable {
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey.getPublic()));
         server.setPasswordAuthenticator(null);
-        server.setCommandFactory(ProcessShellCommandFactory.INSTANCE);
+        server.setCommandFactory(protocolV2 ? ProcessShellCommandFactory.INSTANCE
+                : (channel, command) -> ProcessShellCommandFactory.INSTANCE.createCommand(channel, "env -u GIT_PROTOCOL " + command));
         server.start();
     }
 

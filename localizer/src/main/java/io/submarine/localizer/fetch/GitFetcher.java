@@ -22,10 +22,13 @@ import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
+import org.eclipse.jgit.api.errors.JGitInternalException;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
@@ -58,11 +61,14 @@ public final class GitFetcher implements Fetcher {
     public Fetched fetch(Source source, Path staging) throws IOException {
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
+        boolean bySha = resolved.refName() == null;
+        if (bySha && source.depth() > 0 && source.submodules() == Source.Submodules.OFF && fetchCommitAlone(source, resolved.commit(), checkout)) {
+            return finish(source, resolved, checkout, staging);
+        }
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
                 .setDirectory(checkout.toFile())
                 .setCloneSubmodules(source.submodules() != Source.Submodules.OFF);
-        boolean bySha = resolved.refName() == null;
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -71,18 +77,51 @@ public final class GitFetcher implements Fetcher {
                 clone.setDepth(source.depth());
             }
         }
-        // A bare commit can't be asked for by name on most servers: clone all history, then reset to it.
+        // A commit the server would not send alone: clone all history, then reset to it.
         try (Git git = clone.call()) {
             if (bySha) {
                 git.reset().setMode(ResetCommand.ResetType.HARD).setRef(resolved.commit()).call();
             }
-            ObjectId head = git.getRepository().resolve("HEAD");
-            if (head == null || !head.getName().equals(resolved.commit())) {
-                throw new InvalidContentException("checked out " + (head == null ? "nothing" : head.getName())
-                        + " but " + source.redactedUrl() + " " + describe(source) + " is " + resolved.commit());
-            }
         } catch (GitAPIException e) {
             throw classify(source, e);
+        }
+        return finish(source, resolved, checkout, staging);
+    }
+
+    /**
+     * Fetches just {@code commit} at the source's depth and checks it out, as git does for a
+     * commit: git protocol v2 lets a client ask for any commit, not only the tips of branches.
+     * False, with {@code checkout} emptied, if the server would not (protocol v0 servers and
+     * some forges refuse commits they did not advertise); the caller then clones all history.
+     */
+    private boolean fetchCommitAlone(Source source, String commit, Path checkout) throws IOException {
+        try (Git git = Git.init().setDirectory(checkout.toFile()).call()) {
+            StoredConfig config = git.getRepository().getConfig();
+            config.setString("remote", "origin", "url", cleanUrl(source.url()));
+            config.setInt("protocol", null, "version", 2);
+            config.save();
+            configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized"))
+                    .setDepth(source.depth()).call();
+            git.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
+            return true;
+        } catch (GitAPIException | JGitInternalException e) {
+            LOG.info("source '{}': {} would not send commit {} alone ({}); cloning all history instead", source.name(), source.redactedUrl(), commit,
+                    Location.redact(String.valueOf(e.getMessage())));
+            deleteTree(checkout);
+            Files.createDirectories(checkout);
+            return false;
+        }
+    }
+
+    /** Checks what was checked out, keeps only the subpath if one is asked for, and counts the files. */
+    private static Fetched finish(Source source, Resolved resolved, Path checkout, Path staging) throws IOException {
+        ObjectId head;
+        try (Git git = Git.open(checkout.toFile())) {
+            head = git.getRepository().resolve("HEAD");
+        }
+        if (head == null || !head.getName().equals(resolved.commit())) {
+            throw new InvalidContentException("checked out " + (head == null ? "nothing" : head.getName())
+                    + " but " + source.redactedUrl() + " " + describe(source) + " is " + resolved.commit());
         }
         if (source.subpath() != null) {
             keepOnly(checkout, source.subpath(), staging, source);
