@@ -272,6 +272,12 @@ class LocalizerTest {
 
         assertThat(localize("--url", "file://" + app, "--submodules", "recursive", "--depth", "0")).isZero();
         assertThat(Files.readString(code.resolve("app/lib/README.md"))).isEqualTo("second\n");
+        assertThat(TestRepos.git(code.resolve("app/lib"), "rev-list", "--all", "--count")).as("recursive: all of lib's history").isEqualTo("2");
+
+        assertThat(localize("--url", "file://" + app, "--name", "shallow-app", "--submodules", "shallow")).isZero();
+        assertThat(Files.readString(code.resolve("shallow-app/lib/README.md"))).isEqualTo("second\n");
+        assertThat(TestRepos.git(code.resolve("shallow-app/lib"), "rev-list", "--all", "--count")).as("shallow: lib's commit alone").isEqualTo("1");
+        assertThat(TestRepos.git(code.resolve("shallow-app"), "status", "--porcelain")).isEmpty();
 
         assertThat(localize("--url", "file://" + app, "--name", "bare-app")).isZero();
         assertThat(code.resolve("bare-app/app.py")).exists();

@@ -27,6 +27,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.submodule.SubmoduleWalk;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.SshTransport;
@@ -62,13 +63,14 @@ public final class GitFetcher implements Fetcher {
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;
-        if (bySha && source.depth() > 0 && source.submodules() == Source.Submodules.OFF && fetchCommitAlone(source, resolved.commit(), checkout)) {
-            return finish(source, resolved, checkout, staging);
+        if (bySha && source.depth() > 0 && source.submodules() != Source.Submodules.RECURSIVE
+                && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), checkout)) {
+            return withSubmodules(source, resolved, checkout, staging);
         }
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
                 .setDirectory(checkout.toFile())
-                .setCloneSubmodules(source.submodules() != Source.Submodules.OFF);
+                .setCloneSubmodules(source.submodules() == Source.Submodules.RECURSIVE);
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -85,6 +87,26 @@ public final class GitFetcher implements Fetcher {
         } catch (GitAPIException e) {
             throw classify(source, e);
         }
+        return withSubmodules(source, resolved, checkout, staging);
+    }
+
+    /** Where the submodule is fetched from, as submodule init resolved it (relative URLs against the top repository's). */
+    private static String submoduleUrl(SubmoduleWalk walk) throws IOException {
+        try {
+            return walk.getConfigUrl() != null ? walk.getConfigUrl() : walk.getModulesUrl();
+        } catch (org.eclipse.jgit.errors.ConfigInvalidException e) {
+            throw new InvalidContentException("the repository's .gitmodules cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private Fetched withSubmodules(Source source, Resolved resolved, Path checkout, Path staging) throws IOException {
+        if (source.submodules() == Source.Submodules.SHALLOW) {
+            try {
+                shallowSubmodules(source, checkout);
+            } catch (GitAPIException e) {
+                throw classify(source, e);
+            }
+        }
         return finish(source, resolved, checkout, staging);
     }
 
@@ -94,22 +116,45 @@ public final class GitFetcher implements Fetcher {
      * False, with {@code checkout} emptied, if the server would not (protocol v0 servers and
      * some forges refuse commits they did not advertise); the caller then clones all history.
      */
-    private boolean fetchCommitAlone(Source source, String commit, Path checkout) throws IOException {
+    private boolean fetchCommitAlone(Source source, String url, String commit, int depth, Path checkout) throws IOException {
         try (Git git = Git.init().setDirectory(checkout.toFile()).call()) {
             StoredConfig config = git.getRepository().getConfig();
-            config.setString("remote", "origin", "url", cleanUrl(source.url()));
+            config.setString("remote", "origin", "url", url);
             config.setInt("protocol", null, "version", 2);
             config.save();
-            configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized"))
-                    .setDepth(source.depth()).call();
+            configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized")).setDepth(depth).call();
             git.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
             return true;
         } catch (GitAPIException | JGitInternalException e) {
-            LOG.info("source '{}': {} would not send commit {} alone ({}); cloning all history instead", source.name(), source.redactedUrl(), commit,
+            LOG.info("source '{}': {} would not send commit {} alone ({}); cloning all history instead", source.name(), Location.redact(url), commit,
                     Location.redact(String.valueOf(e.getMessage())));
             deleteTree(checkout);
             Files.createDirectories(checkout);
             return false;
+        }
+    }
+
+    /**
+     * {@code submodules: shallow}: each submodule of the top repository (not theirs), just its
+     * recorded commit at depth 1, as git clone --recurse-submodules --shallow-submodules does
+     * for one level. A server that will not send a commit alone gets the clone of all history.
+     */
+    private void shallowSubmodules(Source source, Path checkout) throws IOException, GitAPIException {
+        try (Git git = Git.open(checkout.toFile())) {
+            git.submoduleInit().call();
+            try (SubmoduleWalk walk = SubmoduleWalk.forIndex(git.getRepository())) {
+                while (walk.next()) {
+                    String url = submoduleUrl(walk);
+                    String commit = walk.getObjectId().getName();
+                    Path directory = checkout.resolve(walk.getPath());
+                    if (!fetchCommitAlone(source, url, commit, 1, directory)) {
+                        configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile()).call().close();
+                        try (Git submodule = Git.open(directory.toFile())) {
+                            submodule.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
+                        }
+                    }
+                }
+            }
         }
     }
 
