@@ -148,8 +148,7 @@ public final class GitFetcher implements Fetcher {
                     String commit = walk.getObjectId().getName();
                     Path directory = checkout.resolve(walk.getPath());
                     if (!fetchCommitAlone(source, url, commit, 1, directory)) {
-                        configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile()).call().close();
-                        try (Git submodule = Git.open(directory.toFile())) {
+                        try (Git submodule = configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile()).call()) {
                             submodule.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
                         }
                     }
