@@ -81,16 +81,7 @@ class StorageSourcesTest {
 
     @Test
     void aZstdTarballOnS3IsStreamedIntoPlace() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new ZstdCompressorOutputStream(bytes))) {
-            byte[] content = "print('from s3')\n".getBytes(StandardCharsets.UTF_8);
-            TarArchiveEntry entry = new TarArchiveEntry("trainer/main.py");
-            entry.setSize(content.length);
-            tar.putArchiveEntry(entry);
-            tar.write(content);
-            tar.closeArchiveEntry();
-        }
-        upload("s3://code/releases/trainer.tar.zst", bytes.toByteArray());
+        upload("s3://code/releases/trainer.tar.zst", tarZst("trainer/main.py", "print('from s3')\n"));
         Path code = work.resolve("code-a");
         assertThat(localize(code, "--type", "archive", "--url", "s3://code/releases/trainer.tar.zst", "--strip-components", "1")).isZero();
         assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from s3')\n");
@@ -109,6 +100,22 @@ class StorageSourcesTest {
         return bytes.toByteArray();
     }
 
+    /**
+     * Writes a tar.zst holding main.py to {@code uri} through the storage library, localizes it
+     * with {@code storage} as --set flags into code-{@code name}, and checks main.py arrived.
+     */
+    private static void assertArchiveLocalizedFrom(String name, String uri, Map<String, String> storage) throws Exception {
+        String content = "print('from " + name + "')\n";
+        try (BlobStores stores = BlobStores.load(StorageConfig.of(storage))) {
+            stores.write(Location.of(uri), new ByteArrayInputStream(tarZst("main.py", content)), WriteMode.OVERWRITE);
+        }
+        Path code = work.resolve("code-" + name);
+        List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", uri));
+        storage.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+        assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
+        assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo(content);
+    }
+
     @Test
     void anArchiveOnAzureBlobStorage() throws Exception {
         try (ExternalServer azurite = AzuriteServer.start(work.resolve("azurite"))) {
@@ -117,15 +124,7 @@ class StorageSourcesTest {
             new BlobServiceClientBuilder().endpoint(AzuriteServer.endpoint(azurite))
                     .credential(new StorageSharedKeyCredential(AzuriteServer.ACCOUNT, AzuriteServer.KEY)).buildClient()
                     .getBlobContainerClient("code").create();
-            String uri = "abfss://code@" + AzuriteServer.ACCOUNT + ".dfs.core.windows.net/trainer.tar.zst";
-            try (BlobStores stores = BlobStores.load(StorageConfig.of(azure))) {
-                stores.write(Location.of(uri), new ByteArrayInputStream(tarZst("main.py", "print('from azure')\n")), WriteMode.OVERWRITE);
-            }
-            Path code = work.resolve("code-azure");
-            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", uri));
-            azure.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
-            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from azure')\n");
+            assertArchiveLocalizedFrom("azure", "abfss://code@" + AzuriteServer.ACCOUNT + ".dfs.core.windows.net/trainer.tar.zst", azure);
         }
     }
 
@@ -133,16 +132,7 @@ class StorageSourcesTest {
     void anArchiveOnGoogleCloudStorage() throws Exception {
         try (GcsJsonApiServer gcs = new GcsJsonApiServer(work.resolve("gcs"), null)) {
             gcs.start();
-            Map<String, String> settings = Map.of("gcs.endpoint", gcs.endpoint(), "gcs.project", "test");
-            try (BlobStores stores = BlobStores.load(StorageConfig.of(settings))) {
-                stores.write(Location.of("gs://code/trainer.tar.zst"), new ByteArrayInputStream(tarZst("main.py", "print('from gcs')\n")),
-                        WriteMode.OVERWRITE);
-            }
-            Path code = work.resolve("code-gcs");
-            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", "gs://code/trainer.tar.zst"));
-            settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
-            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from gcs')\n");
+            assertArchiveLocalizedFrom("gcs", "gs://code/trainer.tar.zst", Map.of("gcs.endpoint", gcs.endpoint(), "gcs.project", "test"));
         }
     }
 
@@ -152,16 +142,8 @@ class StorageSourcesTest {
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.resolve("dfs").toString());
         MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
         try {
-            String uri = "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/code/trainer.tar.zst";
-            Map<String, String> hdfs = Map.of("hdfs.user", System.getProperty("user.name"), "hdfs.conf.ipc.client.connect.max.retries", "1");
-            try (BlobStores stores = BlobStores.load(StorageConfig.of(hdfs))) {
-                stores.write(Location.of(uri), new ByteArrayInputStream(tarZst("main.py", "print('from hdfs')\n")), WriteMode.OVERWRITE);
-            }
-            Path code = work.resolve("code-hdfs");
-            List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", uri));
-            hdfs.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-            assertThat(Localizer.run(args.toArray(String[]::new))).isZero();
-            assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('from hdfs')\n");
+            assertArchiveLocalizedFrom("hdfs", "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/code/trainer.tar.zst",
+                    Map.of("hdfs.user", System.getProperty("user.name"), "hdfs.conf.ipc.client.connect.max.retries", "1"));
         } finally {
             cluster.shutdown();
         }
