@@ -40,11 +40,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -167,7 +164,6 @@ final class LogShipperCommand implements Callable<Integer> {
             thread.setDaemon(true);
             return thread;
         });
-        List<Future<StreamState>> recoveries = new CopyOnWriteArrayList<>();
         ContainerLogs.Streams streams = (name, restart) -> {
             Location directory = podRoot.resolve("logs/" + name + "/" + restart);
             StreamState checkpointed = checkpoint.get(name + "/" + restart);
@@ -177,9 +173,7 @@ final class LogShipperCommand implements Callable<Integer> {
             StreamState start = fresh ? StreamState.EMPTY : resume(store, directory, checkpointed);
             LogStream stream = new LogStream(name, restart, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
             if (fresh) {
-                Future<StreamState> recovery = recovering.submit(() -> resume(store, directory, StreamState.EMPTY));
-                recoveries.add(recovery);
-                uploader.recoverFirst(stream, recovery);
+                uploader.recoverFirst(stream, recovering.submit(() -> resume(store, directory, StreamState.EMPTY)));
             }
             shipper.register(stream);
             LOG.info("stream {} goes to {}, from segment {}", stream.key(), directory, start.nextSequence());
@@ -199,7 +193,7 @@ final class LogShipperCommand implements Callable<Integer> {
         }
         metrics.gauges(uploader::spoolBytes, () -> uploader.spoolFull() ? 1 : 0, shipper::lagSeconds);
         HealthServer health = HealthServer.start(healthAddress, healthPort, metrics.registry());
-        List<Supplier<Throwable>> failures = new ArrayList<>(List.of(() -> refused(recoveries), fileSources::failure));
+        List<Supplier<Throwable>> failures = new ArrayList<>(List.of(uploader::recoveryFailure, fileSources::failure));
         if (containerLogs != null) {
             failures.add(containerLogs::failure);
         }
@@ -242,22 +236,6 @@ final class LogShipperCommand implements Callable<Integer> {
             throw new ProgramException(ExitCode.AUTH, failure.getMessage(), failure);
         }
         throw new IOException("reading logs failed: " + failure.getMessage(), failure);
-    }
-
-    /** Why storage refused a recovery's listing (bad configuration or credentials), or null. */
-    private static Throwable refused(List<Future<StreamState>> recoveries) {
-        for (Future<StreamState> recovery : recoveries) {
-            if (recovery.isDone()) {
-                try {
-                    recovery.get();
-                } catch (ExecutionException e) {
-                    return e.getCause();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-        return null;
     }
 
     private static Throwable failure(List<Supplier<Throwable>> failures) {

@@ -87,6 +87,25 @@ public final class Uploader implements AutoCloseable {
         recoveries.put(stream, recovery);
     }
 
+    /**
+     * Why a stream's recovery failed (storage refused the listing: configuration or credentials),
+     * or null. A failed recovery stays held here, so the program sees it and ends.
+     */
+    public Throwable recoveryFailure() {
+        for (Future<StreamState> recovery : recoveries.values()) {
+            if (recovery.isDone()) {
+                try {
+                    recovery.get();
+                } catch (ExecutionException e) {
+                    return e.getCause();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        return null;
+    }
+
     /** Blocks while the spool is full; nothing is dropped, reading just waits. */
     public synchronized void awaitRoom() throws InterruptedException {
         if (spoolBytes < spoolLimit) {
