@@ -78,6 +78,7 @@ public final class Metastore implements Callable<Integer> {
         ShutdownDeadline shutdown = new ShutdownDeadline(Duration.ofSeconds(20), Clock.systemUTC());
         shutdown.register("stop serving and close the database", () -> {
             server.close();
+            LOG.info("metastore stopped: no longer serving, database closed");
             stopped.countDown();
         });
         shutdown.installHook();
