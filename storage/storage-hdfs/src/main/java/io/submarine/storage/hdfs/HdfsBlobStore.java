@@ -52,6 +52,11 @@ final class HdfsBlobStore implements BlobStore, SupportsAppend, SupportsRename {
         this.user = user;
     }
 
+    /** The Hadoop client's settings, as the provider made them. */
+    Configuration configuration() {
+        return conf;
+    }
+
     private synchronized Client client(Location location) throws IOException {
         if (!location.scheme().equals("hdfs")) {
             throw new StorageConfigException("not an hdfs:// location: " + location);
