@@ -2,6 +2,8 @@
 # The log shipper against `zstd -1 -c` and `gzip -1 -c` of the same 2 GiB log file to the same
 # disk, whole processes, in one run; then shipping a steady 1 MB/s to measure idle cost.
 # Usage: bench/log-shipper/run.sh [size-in-MiB]
+# BENCH_RUNS=hdfs (or a comma list of gzip, file, hdfs, steady) repeats some runs only; zstd always runs.
+# SHIPPER_JAVA_OPTS replaces the shipper's JVM flags, to try others.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE_MIB="${1:-2048}"
