@@ -76,6 +76,10 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--allow-uncommitted", description = "model: accept a version without _MANIFEST.json (copies the prefix as is).")
     boolean allowUncommitted;
 
+    @Option(names = "--allow-file-submodules", description = "git: fetch submodules whose URL is on this machine (file:// or a path). "
+            + "Refused otherwise, as git refuses them: a repository could name any repository the container can read.")
+    boolean allowFileSubmodules;
+
     @Option(names = "--username-file", description = "git: file with the user name.")
     Path usernameFile;
 
@@ -210,7 +214,7 @@ final class LocalizerCommand implements Callable<Integer> {
         SourceType sourceType = SourceType.parse(type);
         String sourceName = name != null ? name : SpecFile.repoName(url);
         return List.of(new Source(sourceName, sourceType, url, target != null ? target.toAbsolutePath() : spec.defaultTarget(sourceType, sourceName),
-                ref, depth, Source.Submodules.parse(submodules), subpath, sha256, stripComponents, allowUncommitted,
+                ref, depth, Source.Submodules.parse(submodules), subpath, sha256, stripComponents, allowUncommitted, allowFileSubmodules,
                 new Credentials(usernameFile, passwordFile, tokenFile, sshKeyFile, knownHostsFile, insecureSkipHostKeyCheck, headersFile)));
     }
 }

@@ -74,6 +74,16 @@ class GitTransportsTest {
             assertThat(checkedOut("pinned")).isEqualTo(pinned);
             assertThat(TestRepos.git(code.resolve("pinned"), "rev-list", "--all", "--count")).as("commits fetched").isEqualTo("1");
             assertThat(TestRepos.git(code.resolve("pinned"), "status", "--porcelain")).isEmpty();
+
+            // A submodule on a server, not on this machine, needs no permission.
+            Path app = repos.resolve("app");
+            Files.createDirectories(app);
+            TestRepos.git(app, "init", "-q");
+            TestRepos.git(app, "submodule", "add", "-q", "git://127.0.0.1:" + port + "/trainer.git", "trainer");
+            TestRepos.git(app, "commit", "-q", "-m", "app with trainer");
+            TestRepos.git(repos, "clone", "-q", "--bare", app.toString(), repos.resolve("app.git").toString());
+            assertThat(localize("--url", "git://127.0.0.1:" + port + "/app.git", "--name", "app", "--submodules", "shallow")).isZero();
+            assertThat(Files.readString(code.resolve("app/trainer/README.md"))).isEqualTo("second\n");
         }
     }
 

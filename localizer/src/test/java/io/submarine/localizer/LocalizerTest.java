@@ -270,11 +270,12 @@ class LocalizerTest {
         TestRepos.git(app, "add", "-A");
         TestRepos.git(app, "commit", "-q", "-m", "app with lib");
 
-        assertThat(localize("--url", "file://" + app, "--submodules", "recursive", "--depth", "0")).isZero();
+        assertThat(localize("--url", "file://" + app, "--submodules", "recursive", "--depth", "0", "--allow-file-submodules")).isZero();
         assertThat(Files.readString(code.resolve("app/lib/README.md"))).isEqualTo("second\n");
         assertThat(TestRepos.git(code.resolve("app/lib"), "rev-list", "--all", "--count")).as("recursive: all of lib's history").isEqualTo("2");
+        assertThat(TestRepos.git(code.resolve("app"), "status", "--porcelain")).isEmpty();
 
-        assertThat(localize("--url", "file://" + app, "--name", "shallow-app", "--submodules", "shallow")).isZero();
+        assertThat(localize("--url", "file://" + app, "--name", "shallow-app", "--submodules", "shallow", "--allow-file-submodules")).isZero();
         assertThat(Files.readString(code.resolve("shallow-app/lib/README.md"))).isEqualTo("second\n");
         assertThat(TestRepos.git(code.resolve("shallow-app/lib"), "rev-list", "--all", "--count")).as("shallow: lib's commit alone").isEqualTo("1");
         assertThat(TestRepos.git(code.resolve("shallow-app"), "status", "--porcelain")).isEmpty();
@@ -282,6 +283,27 @@ class LocalizerTest {
         assertThat(localize("--url", "file://" + app, "--name", "bare-app")).isZero();
         assertThat(code.resolve("bare-app/app.py")).exists();
         assertThat(code.resolve("bare-app/lib/README.md")).doesNotExist();
+    }
+
+    @Test
+    void submodulesOnThisMachineAreRefusedUnlessAllowed() throws Exception {
+        // lib stands for any repository the container can read, named by a hostile .gitmodules.
+        Path lib = TestRepos.create(work.resolve("repos/lib"));
+        Path app = work.resolve("repos/app");
+        Files.createDirectories(app);
+        TestRepos.git(app, "init", "-q");
+        Files.writeString(app.resolve("app.py"), "import lib\n");
+        TestRepos.git(app, "submodule", "add", "-q", "file://" + lib, "lib");
+        TestRepos.git(app, "submodule", "add", "-q", lib.toString(), "lib-by-path");
+        TestRepos.git(app, "add", "-A");
+        TestRepos.git(app, "commit", "-q", "-m", "app with lib");
+
+        for (String mode : List.of("shallow", "recursive")) {
+            assertThat(localize("--url", "file://" + app, "--name", mode, "--submodules", mode)).as(mode).isEqualTo(ExitCode.INVALID_CONTENT.code());
+            assertThat(code.resolve(mode)).as(mode + ": nothing put in place").doesNotExist();
+        }
+        assertThat(localize("--url", "file://" + app, "--name", "allowed", "--submodules", "shallow", "--allow-file-submodules")).isZero();
+        assertThat(Files.readString(code.resolve("allowed/lib-by-path/README.md"))).isEqualTo("second\n");
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.eclipse.jgit.api.errors.JGitInternalException;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.submodule.SubmoduleWalk;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -63,14 +64,12 @@ public final class GitFetcher implements Fetcher {
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;
-        if (bySha && source.depth() > 0 && source.submodules() != Source.Submodules.RECURSIVE
-                && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), checkout)) {
+        if (bySha && source.depth() > 0 && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), checkout)) {
             return withSubmodules(source, resolved, checkout, staging);
         }
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
-                .setDirectory(checkout.toFile())
-                .setCloneSubmodules(source.submodules() == Source.Submodules.RECURSIVE);
+                .setDirectory(checkout.toFile());
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -100,14 +99,75 @@ public final class GitFetcher implements Fetcher {
     }
 
     private Fetched withSubmodules(Source source, Resolved resolved, Path checkout, Path staging) throws IOException {
-        if (source.submodules() == Source.Submodules.SHALLOW) {
-            try {
-                shallowSubmodules(source, checkout);
-            } catch (GitAPIException e) {
-                throw classify(source, e);
+        try {
+            switch (source.submodules() == null ? Source.Submodules.OFF : source.submodules()) {
+                case SHALLOW -> shallowSubmodules(source, checkout);
+                case RECURSIVE -> {
+                    try (Git top = Git.open(checkout.toFile())) {
+                        recursiveSubmodules(source, top.getRepository());
+                    }
+                }
+                case OFF -> {
+                }
             }
+        } catch (GitAPIException e) {
+            throw classify(source, e);
         }
         return finish(source, resolved, checkout, staging);
+    }
+
+    /**
+     * Refuses a submodule fetched from this machine (a file:// URL or a path) unless the source
+     * allows it. {@code .gitmodules} is the repository author's to write, and a local URL would
+     * copy any repository the container can read into the pod's code (CVE-2022-39253); git
+     * refuses them by default since 2.38.1.
+     */
+    private static void checkSubmoduleUrl(Source source, String path, String url) throws InvalidContentException {
+        if (!source.allowFileSubmodules() && isOnThisMachine(url)) {
+            throw new InvalidContentException("source '" + source.name() + "': submodule '" + path + "' is fetched from this machine ("
+                    + Location.redact(url) + "), which is refused as git refuses it; if you trust the repository, allow it with "
+                    + "--allow-file-submodules (in a spec file: allow-file-submodules: true)");
+        }
+    }
+
+    /** A file:// URL or a path; not a URL of another scheme, nor git's scp-like {@code [user@]host:path}. */
+    static boolean isOnThisMachine(String url) {
+        if (url.regionMatches(true, 0, "file:", 0, 5)) {
+            return true;
+        }
+        if (url.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            return false;
+        }
+        int colon = url.indexOf(':');
+        int slash = url.indexOf('/');
+        return colon <= 0 || (slash >= 0 && slash < colon);
+    }
+
+    /**
+     * {@code submodules: recursive}: every submodule at every level with its history, checked
+     * out at its recorded commit, as git clone --recurse-submodules does (and JGit's clone, which
+     * would not let us check the URLs first).
+     */
+    private void recursiveSubmodules(Source source, Repository repository) throws IOException, GitAPIException {
+        Git git = Git.wrap(repository);
+        if (git.submoduleInit().call().isEmpty()) {
+            return;
+        }
+        try (SubmoduleWalk walk = SubmoduleWalk.forIndex(repository)) {
+            while (walk.next()) {
+                checkSubmoduleUrl(source, walk.getPath(), submoduleUrl(walk));
+            }
+        }
+        configure(git.submoduleUpdate(), source).call();
+        try (SubmoduleWalk walk = SubmoduleWalk.forIndex(repository)) {
+            while (walk.next()) {
+                try (Repository submodule = walk.getRepository()) {
+                    if (submodule != null) {
+                        recursiveSubmodules(source, submodule);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -145,6 +205,7 @@ public final class GitFetcher implements Fetcher {
             try (SubmoduleWalk walk = SubmoduleWalk.forIndex(git.getRepository())) {
                 while (walk.next()) {
                     String url = submoduleUrl(walk);
+                    checkSubmoduleUrl(source, walk.getPath(), url);
                     String commit = walk.getObjectId().getName();
                     Path directory = checkout.resolve(walk.getPath());
                     if (!fetchCommitAlone(source, url, commit, 1, directory)) {

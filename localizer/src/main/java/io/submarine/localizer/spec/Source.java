@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * @param sha256 archive, file: expected digest of the downloaded bytes
  * @param stripComponents archive: leading path segments to drop, as GNU tar's option
  * @param allowUncommitted model: accept a version without {@code _MANIFEST.json}
+ * @param allowFileSubmodules git: fetch submodules whose URL is on this machine (file:// or a
+ *     path), which are refused otherwise, as git refuses them
  */
 public record Source(
         String name,
@@ -27,6 +29,7 @@ public record Source(
         String sha256,
         int stripComponents,
         boolean allowUncommitted,
+        boolean allowFileSubmodules,
         Credentials credentials) {
 
     /** How git submodules are fetched. */

@@ -28,7 +28,7 @@ import java.util.Set;
 public final class SpecFile {
 
     private static final Set<String> SOURCE_FIELDS = Set.of("name", "type", "url", "target", "ref", "depth", "submodules",
-            "subpath", "sha256", "strip-components", "allow-uncommitted", "credentials");
+            "subpath", "sha256", "strip-components", "allow-uncommitted", "allow-file-submodules", "credentials");
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username-file", "password-file", "token-file", "ssh-key-file",
             "known-hosts-file", "insecure-skip-host-key-check", "headers-file");
 
@@ -105,7 +105,7 @@ public final class SpecFile {
                 text(node, "ref", at, false), integer(node, "depth", 1, at),
                 node.has("submodules") ? Source.Submodules.parse(text(node, "submodules", at, true)) : null,
                 text(node, "subpath", at, false), text(node, "sha256", at, false),
-                integer(node, "strip-components", 0, at), bool(node, "allow-uncommitted", at),
+                integer(node, "strip-components", 0, at), bool(node, "allow-uncommitted", at), bool(node, "allow-file-submodules", at),
                 credentials.isMissingNode() ? null : credentials(credentials, at + ".credentials"));
     }
 
@@ -130,8 +130,8 @@ public final class SpecFile {
         String url = text(code, "url", at, true);
         String name = repoName(url);
         return switch (mode) {
-            case "git" -> new Source(name, SourceType.GIT, url, codeRoot.resolve(name), null, 1, null, null, null, 0, false, null);
-            case "s3", "hdfs", "abfs", "gcs", "http" -> new Source(name, SourceType.ARCHIVE, url, codeRoot.resolve(name), null, 0, null, null, null, 0, false, null);
+            case "git" -> new Source(name, SourceType.GIT, url, codeRoot.resolve(name), null, 1, null, null, null, 0, false, false, null);
+            case "s3", "hdfs", "abfs", "gcs", "http" -> new Source(name, SourceType.ARCHIVE, url, codeRoot.resolve(name), null, 0, null, null, null, 0, false, false, null);
             default -> throw new SpecException(at + ".sync_mode must be git, s3, hdfs, abfs, gcs or http, got '" + mode + "'");
         };
     }
