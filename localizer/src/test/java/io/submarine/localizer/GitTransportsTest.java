@@ -116,6 +116,30 @@ class GitTransportsTest {
     }
 
     @Test
+    void aSubmoduleCommitAnOlderServerWillNotSendAloneComesWithAllHistory() throws Exception {
+        String pinned = commitNoRefNames();
+        try (SshGitServer v0 = new SshGitServer(false)) {
+            Path key = v0.writeClientKey(work.resolve("id_ecdsa"));
+            Path knownHosts = v0.writeKnownHosts(work.resolve("known_hosts"));
+            // app records trainer at a commit no ref names, to be fetched from the ssh server.
+            Path app = repos.resolve("app");
+            Files.createDirectories(app);
+            TestRepos.git(app, "init", "-q");
+            TestRepos.git(app, "submodule", "add", "-q", repos.resolve("trainer.git").toString(), "trainer");
+            TestRepos.git(app.resolve("trainer"), "checkout", "-q", pinned);
+            TestRepos.git(app, "config", "-f", ".gitmodules", "submodule.trainer.url", v0.url(repos.resolve("trainer.git")));
+            TestRepos.git(app, "add", "-A");
+            TestRepos.git(app, "commit", "-q", "-m", "app pins trainer");
+
+            assertThat(localize("--url", "file://" + app, "--name", "app", "--submodules", "shallow", "--ssh-key-file", key.toString(),
+                    "--known-hosts-file", knownHosts.toString())).isZero();
+            assertThat(checkedOut("app/trainer")).isEqualTo(pinned);
+            assertThat(TestRepos.git(code.resolve("app/trainer"), "rev-list", "--all", "--count")).as("all history, then reset").isEqualTo("3");
+            assertThat(TestRepos.git(code.resolve("app"), "status", "--porcelain")).isEmpty();
+        }
+    }
+
+    @Test
     void smartHttpWithBasicAuthKeepsTheCredentialsOutOfEverything() throws Exception {
         String password = "s3cret-http-pass-77";
         Path passwordFile = Files.writeString(work.resolve("password"), password + "\n");

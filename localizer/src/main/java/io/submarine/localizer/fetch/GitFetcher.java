@@ -270,14 +270,13 @@ public final class GitFetcher implements Fetcher {
         if (provider != null) {
             command.setCredentialsProvider(provider);
         }
-        if (isSsh(source.url())) {
-            SshdSessionFactory ssh = sshFactory(credentials);
-            command.setTransportConfigCallback(transport -> {
-                if (transport instanceof SshTransport sshTransport) {
-                    sshTransport.setSshSessionFactory(ssh);
-                }
-            });
-        }
+        // Any transport that turns out to be ssh gets the source's key and known hosts: submodules
+        // may use ssh under a repository fetched over https or file (git@host:org/lib.git).
+        command.setTransportConfigCallback(transport -> {
+            if (transport instanceof SshTransport sshTransport) {
+                sshTransport.setSshSessionFactory(sshFactory(credentials));
+            }
+        });
         return command;
     }
 
@@ -326,9 +325,6 @@ public final class GitFetcher implements Fetcher {
         return builder.build(null);
     }
 
-    private static boolean isSsh(String url) {
-        return url.startsWith("ssh://") || url.matches("^[\\w.-]+@[\\w.-]+:.*");
-    }
 
     private static String userInfo(String url) {
         try {
