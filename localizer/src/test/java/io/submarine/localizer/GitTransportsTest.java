@@ -76,11 +76,7 @@ class GitTransportsTest {
             assertThat(TestRepos.git(code.resolve("pinned"), "status", "--porcelain")).isEmpty();
 
             // A submodule on a server, not on this machine, needs no permission.
-            Path app = repos.resolve("app");
-            Files.createDirectories(app);
-            TestRepos.git(app, "init", "-q");
-            TestRepos.git(app, "submodule", "add", "-q", "git://127.0.0.1:" + port + "/trainer.git", "trainer");
-            TestRepos.git(app, "commit", "-q", "-m", "app with trainer");
+            Path app = TestRepos.withSubmodules(repos.resolve("app"), Map.of("trainer", "git://127.0.0.1:" + port + "/trainer.git"));
             TestRepos.git(repos, "clone", "-q", "--bare", app.toString(), repos.resolve("app.git").toString());
             assertThat(localize("--url", "git://127.0.0.1:" + port + "/app.git", "--name", "app", "--submodules", "shallow")).isZero();
             assertThat(Files.readString(code.resolve("app/trainer/README.md"))).isEqualTo("second\n");
@@ -112,25 +108,12 @@ class GitTransportsTest {
             assertThat(checkedOut("trainer")).isEqualTo(pinned);
             assertThat(TestRepos.git(code.resolve("trainer"), "rev-list", "--all", "--count")).as("all history, then reset").isEqualTo("3");
             assertThat(TestRepos.git(code.resolve("trainer"), "status", "--porcelain")).isEmpty();
-        }
-    }
 
-    @Test
-    void aSubmoduleCommitAnOlderServerWillNotSendAloneComesWithAllHistory() throws Exception {
-        String pinned = commitNoRefNames();
-        try (SshGitServer v0 = new SshGitServer(false)) {
-            Path key = v0.writeClientKey(work.resolve("id_ecdsa"));
-            Path knownHosts = v0.writeKnownHosts(work.resolve("known_hosts"));
-            // app records trainer at a commit no ref names, to be fetched from the ssh server.
-            Path app = repos.resolve("app");
-            Files.createDirectories(app);
-            TestRepos.git(app, "init", "-q");
-            TestRepos.git(app, "submodule", "add", "-q", repos.resolve("trainer.git").toString(), "trainer");
+            // The same for a submodule recorded at that commit, fetched over ssh under a file:// repository.
+            Path app = TestRepos.withSubmodules(repos.resolve("app"), Map.of("trainer", repos.resolve("trainer.git").toString()));
             TestRepos.git(app.resolve("trainer"), "checkout", "-q", pinned);
             TestRepos.git(app, "config", "-f", ".gitmodules", "submodule.trainer.url", v0.url(repos.resolve("trainer.git")));
-            TestRepos.git(app, "add", "-A");
-            TestRepos.git(app, "commit", "-q", "-m", "app pins trainer");
-
+            TestRepos.git(app, "commit", "-q", "-am", "app pins trainer");
             assertThat(localize("--url", "file://" + app, "--name", "app", "--submodules", "shallow", "--ssh-key-file", key.toString(),
                     "--known-hosts-file", knownHosts.toString())).isZero();
             assertThat(checkedOut("app/trainer")).isEqualTo(pinned);

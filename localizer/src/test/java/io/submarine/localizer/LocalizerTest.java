@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -262,13 +263,7 @@ class LocalizerTest {
     @Test
     void submodulesAreFetchedOnlyWhenAskedFor() throws Exception {
         Path lib = TestRepos.create(work.resolve("repos/lib"));
-        Path app = work.resolve("repos/app");
-        Files.createDirectories(app);
-        TestRepos.git(app, "init", "-q");
-        Files.writeString(app.resolve("app.py"), "import lib\n");
-        TestRepos.git(app, "submodule", "add", "-q", "file://" + lib, "lib");
-        TestRepos.git(app, "add", "-A");
-        TestRepos.git(app, "commit", "-q", "-m", "app with lib");
+        Path app = TestRepos.withSubmodules(work.resolve("repos/app"), Map.of("lib", "file://" + lib));
 
         assertThat(localize("--url", "file://" + app, "--submodules", "recursive", "--depth", "0", "--allow-file-submodules")).isZero();
         assertThat(Files.readString(code.resolve("app/lib/README.md"))).isEqualTo("second\n");
@@ -289,14 +284,10 @@ class LocalizerTest {
     void submodulesOnThisMachineAreRefusedUnlessAllowed() throws Exception {
         // lib stands for any repository the container can read, named by a hostile .gitmodules.
         Path lib = TestRepos.create(work.resolve("repos/lib"));
-        Path app = work.resolve("repos/app");
-        Files.createDirectories(app);
-        TestRepos.git(app, "init", "-q");
-        Files.writeString(app.resolve("app.py"), "import lib\n");
-        TestRepos.git(app, "submodule", "add", "-q", "file://" + lib, "lib");
-        TestRepos.git(app, "submodule", "add", "-q", lib.toString(), "lib-by-path");
-        TestRepos.git(app, "add", "-A");
-        TestRepos.git(app, "commit", "-q", "-m", "app with lib");
+        Map<String, String> submodules = new LinkedHashMap<>();
+        submodules.put("lib", "file://" + lib);
+        submodules.put("lib-by-path", lib.toString());
+        Path app = TestRepos.withSubmodules(work.resolve("repos/app"), submodules);
 
         for (String mode : List.of("shallow", "recursive")) {
             assertThat(localize("--url", "file://" + app, "--name", mode, "--submodules", mode)).as(mode).isEqualTo(ExitCode.INVALID_CONTENT.code());

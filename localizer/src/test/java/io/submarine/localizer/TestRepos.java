@@ -26,6 +26,19 @@ final class TestRepos {
         return output.trim();
     }
 
+    /** An app repository whose one commit adds {@code submodules} (path to URL, in order). */
+    static Path withSubmodules(Path dir, Map<String, String> submodules) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        git(dir, "init", "-q");
+        Files.writeString(dir.resolve("app.py"), "import lib\n");
+        for (Map.Entry<String, String> submodule : submodules.entrySet()) {
+            git(dir, "submodule", "add", "-q", submodule.getValue(), submodule.getKey());
+        }
+        git(dir, "add", "-A");
+        git(dir, "commit", "-q", "-m", "app with submodules");
+        return dir;
+    }
+
     /** A repository with two commits on main, a tag v1 on the first, a branch dev, and a src/ directory. */
     static Path create(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
