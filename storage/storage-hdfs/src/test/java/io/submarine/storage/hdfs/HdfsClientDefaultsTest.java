@@ -17,8 +17,9 @@ class HdfsClientDefaultsTest {
     private static final String PACKETS = "dfs.client.write.max-packets-in-flight";
 
     @Test
-    void providerShortensTheFirstClosePollAndThePacketQueue() throws Exception {
-        Configuration conf = configurationOf(StorageConfig.empty());
+    void providerShortensTheFirstClosePollAndThePacketQueue(@TempDir Path emptyConfDir) throws Exception {
+        // An empty configuration directory, so a HADOOP_CONF_DIR of the machine running the test cannot interfere.
+        Configuration conf = configurationOf(StorageConfig.of(Map.of("hdfs.conf-dir", emptyConfDir.toString())));
 
         assertThat(conf.getInt(CLOSE_POLL, -1)).isEqualTo(10);
         assertThat(conf.getInt(PACKETS, -1)).isEqualTo(16);
