@@ -325,7 +325,6 @@ public final class GitFetcher implements Fetcher {
         return builder.build(null);
     }
 
-
     private static String userInfo(String url) {
         try {
             return URI.create(url).getRawUserInfo();
