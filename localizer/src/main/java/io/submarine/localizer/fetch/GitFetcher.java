@@ -89,13 +89,19 @@ public final class GitFetcher implements Fetcher {
         return withSubmodules(source, resolved, checkout, staging);
     }
 
-    /** Where the submodule is fetched from, as submodule init resolved it (relative URLs against the top repository's). */
-    private static String submoduleUrl(SubmoduleWalk walk) throws IOException {
+    /**
+     * Where the submodule is fetched from, as submodule init resolved it (relative URLs against
+     * the top repository's), once {@link #checkSubmoduleUrl} has allowed it.
+     */
+    private static String submoduleUrl(Source source, SubmoduleWalk walk) throws IOException {
+        String url;
         try {
-            return walk.getConfigUrl() != null ? walk.getConfigUrl() : walk.getModulesUrl();
+            url = walk.getConfigUrl() != null ? walk.getConfigUrl() : walk.getModulesUrl();
         } catch (org.eclipse.jgit.errors.ConfigInvalidException e) {
             throw new InvalidContentException("the repository's .gitmodules cannot be read: " + e.getMessage(), e);
         }
+        checkSubmoduleUrl(source, walk.getPath(), url);
+        return url;
     }
 
     private Fetched withSubmodules(Source source, Resolved resolved, Path checkout, Path staging) throws IOException {
@@ -155,7 +161,7 @@ public final class GitFetcher implements Fetcher {
         }
         try (SubmoduleWalk walk = SubmoduleWalk.forIndex(repository)) {
             while (walk.next()) {
-                checkSubmoduleUrl(source, walk.getPath(), submoduleUrl(walk));
+                submoduleUrl(source, walk); // each URL is checked before any submodule is fetched
             }
         }
         configure(git.submoduleUpdate(), source).call();
@@ -204,8 +210,7 @@ public final class GitFetcher implements Fetcher {
             git.submoduleInit().call();
             try (SubmoduleWalk walk = SubmoduleWalk.forIndex(git.getRepository())) {
                 while (walk.next()) {
-                    String url = submoduleUrl(walk);
-                    checkSubmoduleUrl(source, walk.getPath(), url);
+                    String url = submoduleUrl(source, walk);
                     String commit = walk.getObjectId().getName();
                     Path directory = checkout.resolve(walk.getPath());
                     if (!fetchCommitAlone(source, url, commit, 1, directory)) {

@@ -59,7 +59,7 @@ public final class JsonLogConfigurator extends ContextAwareBase implements Confi
     }
 
     /** As a system property or an environment variable; a name logback does not know is INFO. */
-    static Level rootLevel() {
+    private static Level rootLevel() {
         String name = Optional.ofNullable(System.getProperty(LEVEL_VARIABLE)).orElse(System.getenv(LEVEL_VARIABLE));
         return Level.toLevel(name, Level.INFO);
     }

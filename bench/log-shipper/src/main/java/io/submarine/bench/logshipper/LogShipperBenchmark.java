@@ -54,8 +54,11 @@ public final class LogShipperBenchmark {
         this.classpath = classpath;
     }
 
-    /** Wall seconds, CPU seconds (user + system) and peak RSS of one run. */
-    /** @param firstReadSeconds for the shipper, when /metrics first showed bytes read (start-up); NaN for the baselines */
+    /**
+     * Wall seconds, CPU seconds (user + system) and peak RSS of one run.
+     *
+     * @param firstReadSeconds for the shipper, when /metrics first showed bytes read (start-up); NaN for the baselines
+     */
     private record Run(String what, double seconds, double cpuSeconds, long peakRssKib, double firstReadSeconds) {}
 
     /**
@@ -383,9 +386,9 @@ public final class LogShipperBenchmark {
 
         /**
          * Writes 512 MiB in 32 files and deletes them: a fresh name node and data node spend the
-         * first writes compiling their write path (0.6 of its 2 CPU s on the two cores in the measured run
-         * otherwise), which a cluster that has been serving does not. The log file is warm in the
-         * page cache for the same reason.
+         * first writes compiling their write path (otherwise 0.6 of the cluster's 2 CPU s during
+         * the measured run, on the same two cores), which a cluster that has been serving does
+         * not. The log file is warm in the page cache for the same reason.
          */
         private void warmUp() throws IOException {
             byte[] block = new byte[1 << 20];
