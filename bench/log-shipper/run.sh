@@ -13,6 +13,8 @@ WORK="${BENCH_WORK:-$BENCH/work}"
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
 CP="$BENCH/classes:$(cat "$BENCH/classpath.txt")"
-java -cp "$CP" io.submarine.bench.logshipper.LogShipperBenchmark \
+# The bench's own JVM only drives and polls; C1 and the serial collector keep its JIT and GC
+# threads off the two cores the shipper is measured on.
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$CP" io.submarine.bench.logshipper.LogShipperBenchmark \
   --work "$WORK" --size-mib "$SIZE_MIB" --shipper-jar "$(pwd)/log-shipper/target/log-shipper.jar" --classpath "$CP" \
   | tee "$BENCH/results.md"

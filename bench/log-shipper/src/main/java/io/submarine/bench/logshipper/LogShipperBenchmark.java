@@ -4,11 +4,9 @@ import io.submarine.bench.storage.MiniDfsServer;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +20,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Ships one large log file with {@code log-shipper.jar} (its own JVM, as in a pod) to
@@ -45,7 +41,6 @@ public final class LogShipperBenchmark {
     private final long size;
     private final Path shipperJar;
     private final String classpath;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     private LogShipperBenchmark(Path work, long size, Path shipperJar, String classpath) {
         this.work = work;
@@ -58,8 +53,9 @@ public final class LogShipperBenchmark {
      * Wall seconds, CPU seconds (user + system) and peak RSS of one run.
      *
      * @param firstReadSeconds for the shipper, when /metrics first showed bytes read (start-up); NaN for the baselines
+     * @param benchCpuSeconds for the shipper, CPU this process used meanwhile (polling), on the same cores; NaN for the baselines
      */
-    private record Run(String what, double seconds, double cpuSeconds, long peakRssKib, double firstReadSeconds) {}
+    private record Run(String what, double seconds, double cpuSeconds, long peakRssKib, double firstReadSeconds, double benchCpuSeconds) {}
 
     /**
      * The shipper's JVM as the README has the image run it for file:// and HDFS (the two targets
@@ -98,10 +94,15 @@ public final class LogShipperBenchmark {
         }
         double hdfsServerCpu = Double.NaN;
         if (selected("hdfs")) {
+            List<String> settings = List.of("--set", "hdfs.conf.dfs.client.block.write.replace-datanode-on-failure.enable=false");
             try (HdfsServer hdfs = new HdfsServer()) {
+                // The same run once before, unmeasured: a cluster that has been serving has compiled its
+                // code for these calls, a fresh one compiles during the first runs (a third of its CPU
+                // after a smaller warm-up), on the two cores the shipper is measured on.
+                ship("warm-up", logs, "hdfs://127.0.0.1:" + hdfs.port + "/warm-up", settings);
+                hdfs.awaitQuiet();
                 double before = hdfs.cpuSeconds();
-                runs.add(ship("log-shipper to hdfs:// (MiniDFSCluster)", logs, "hdfs://127.0.0.1:" + hdfs.port + "/bench",
-                        List.of("--set", "hdfs.conf.dfs.client.block.write.replace-datanode-on-failure.enable=false")));
+                runs.add(ship("log-shipper to hdfs:// (MiniDFSCluster)", logs, "hdfs://127.0.0.1:" + hdfs.port + "/bench", settings));
                 hdfsServerCpu = hdfs.cpuSeconds() - before;
             }
         }
@@ -114,6 +115,11 @@ public final class LogShipperBenchmark {
             System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s | %s |%n", run.what(), run.seconds(), bytes / 1e6 / run.seconds(),
                     run.cpuSeconds() / (bytes / 1e9), zstd / run.seconds(), run.peakRssKib() > 0 ? Long.toString(run.peakRssKib() >> 10) : "",
                     Double.isNaN(run.firstReadSeconds()) ? "" : String.format("%.2f", run.firstReadSeconds()));
+        }
+        String benchCpu = runs.stream().filter(run -> !Double.isNaN(run.benchCpuSeconds()))
+                .map(run -> String.format("%.2f", run.benchCpuSeconds())).collect(Collectors.joining(" / "));
+        if (!benchCpu.isEmpty()) {
+            System.out.printf("%nThis bench's own process (polling /metrics every 50 ms) used %s CPU s during the log-shipper runs.%n", benchCpu);
         }
         if (!Double.isNaN(hdfsServerCpu)) {
             System.out.printf("%nDuring the hdfs:// run the MiniDFSCluster's JVM used %.1f CPU s of the same two cores.%n", hdfsServerCpu);
@@ -204,7 +210,7 @@ public final class LogShipperBenchmark {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         process.waitFor();
         String[] times = output.substring(output.lastIndexOf('\n') + 1).split(" ");
-        return new Run(what, Double.parseDouble(times[0]), Double.parseDouble(times[1]) + Double.parseDouble(times[2]), 0, Double.NaN);
+        return new Run(what, Double.parseDouble(times[0]), Double.parseDouble(times[1]) + Double.parseDouble(times[2]), 0, Double.NaN, Double.NaN);
     }
 
     /** Starts the shipper on the file, waits until it has read all of it, stops it with SIGTERM and waits for its exit. */
@@ -226,6 +232,7 @@ public final class LogShipperBenchmark {
         ProcessBuilder builder = new ProcessBuilder(wrapped).redirectError(work.resolve("shipper.log").toFile());
         builder.environment().putAll(POD);
         long start = System.nanoTime();
+        double benchCpu = ownCpuSeconds();
         Process bash = builder.start();
         long peakRss = 0;
         long javaPid = -1;
@@ -260,7 +267,11 @@ public final class LogShipperBenchmark {
         }
         double cpuSeconds = Integer.parseInt(cpu.group(1)) * 60 + Double.parseDouble(cpu.group(2)) + Integer.parseInt(cpu.group(3)) * 60
                 + Double.parseDouble(cpu.group(4));
-        return new Run(what, seconds, cpuSeconds, peakRss, firstRead);
+        return new Run(what, seconds, cpuSeconds, peakRss, firstRead, ownCpuSeconds() - benchCpu);
+    }
+
+    private static double ownCpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(cpu -> cpu.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     /** Appends 1 MB/s for 30 s while the shipper runs; the shipper's CPU over that window, per second. */
@@ -332,13 +343,23 @@ public final class LogShipperBenchmark {
         return 0;
     }
 
-    /** A metric of the shipper's /metrics; -1 while it does not answer yet. */
-    private double read(int port, String metric) throws InterruptedException {
-        try {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                    .body();
-            Matcher matcher = Pattern.compile("(?m)^" + metric + " (\\S+)$").matcher(body);
-            return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
+    /**
+     * A metric of the shipper's /metrics; -1 while it does not answer yet. A bare HTTP/1.0 request:
+     * this polls every 50 ms on the cores the shipper is measured on, and the JDK's HttpClient cost
+     * the bench a quarter of a CPU second per run.
+     */
+    private static double read(int port, String metric) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /metrics HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String body = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String prefix = "\n" + metric + " ";
+            int at = body.indexOf(prefix);
+            if (at < 0) {
+                return -1;
+            }
+            int end = body.indexOf('\n', at + prefix.length());
+            return Double.parseDouble(body.substring(at + prefix.length(), end < 0 ? body.length() : end).strip());
         } catch (IOException notYet) {
             return -1;
         }
@@ -381,29 +402,25 @@ public final class LogShipperBenchmark {
                 Thread.sleep(100);
             }
             port = Integer.parseInt(Files.readString(portFile).strip());
-            warmUp();
         }
 
         /**
-         * Writes 512 MiB in 32 files and deletes them: a fresh name node and data node spend the
-         * first writes compiling their write path (otherwise 0.6 of the cluster's 2 CPU s during
-         * the measured run, on the same two cores), which a cluster that has been serving does
-         * not. The log file is warm in the page cache for the same reason.
+         * Waits until the cluster's JVM has used under 20 ms of CPU in half a second: its JIT
+         * compilers go on compiling the write path for seconds after the warm-up, on the cores the
+         * shipper is about to be measured on.
          */
-        private void warmUp() throws IOException {
-            byte[] block = new byte[1 << 20];
-            new Random(7).nextBytes(block);
-            org.apache.hadoop.fs.Path directory = new org.apache.hadoop.fs.Path("/warm-up");
-            try (FileSystem dfs = FileSystem.newInstance(URI.create("hdfs://127.0.0.1:" + port), new Configuration())) {
-                for (int file = 0; file < 32; file++) {
-                    try (FSDataOutputStream out = dfs.create(new org.apache.hadoop.fs.Path(directory, Integer.toString(file)))) {
-                        for (int mib = 0; mib < 16; mib++) {
-                            out.write(block);
-                        }
-                    }
+        private void awaitQuiet() throws InterruptedException {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            double before = cpuSeconds();
+            do {
+                Thread.sleep(500);
+                double now = cpuSeconds();
+                if (now - before < 0.02) {
+                    return;
                 }
-                dfs.delete(directory, true);
-            }
+                before = now;
+            } while (System.nanoTime() < end);
+            System.err.println("the MiniDFSCluster did not go quiet within 60 s; measuring anyway");
         }
 
         double cpuSeconds() {
