@@ -1,8 +1,5 @@
 package io.submarine.logsegment;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.Location;
@@ -33,7 +30,6 @@ public enum SegmentFormat {
     /** Trailer after the comment: its terminator, an empty final deflate block, CRC32 and size of nothing. */
     GZIP(".log.gz", new byte[] {0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0});
 
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
     private static final String MARKER_FORMAT = "\n#submarine-index %010d\n";
     private static final int MARKER_LENGTH = String.format(MARKER_FORMAT, 0).length();
     private static final Pattern MARKER = Pattern.compile("\n#submarine-index (\\d{10})\n");
@@ -108,7 +104,7 @@ public enum SegmentFormat {
 
     /** Writes {@code index} after the compressed part. */
     public void writeIndex(OutputStream raw, SegmentIndex index) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(index);
+        byte[] json = SegmentJson.writeIndex(index);
         byte[] marker = String.format(MARKER_FORMAT, json.length).getBytes(StandardCharsets.US_ASCII);
         switch (this) {
             case ZSTD -> {
@@ -138,7 +134,12 @@ public enum SegmentFormat {
         if (length > size - tail) {
             throw new IOException(location + " has a damaged segment index");
         }
-        return JSON.readValue(readRange(store, location, size - tail - length, length), SegmentIndex.class);
+        byte[] json = readRange(store, location, size - tail - length, length);
+        try {
+            return SegmentJson.readIndex(json);
+        } catch (IOException e) {
+            throw new IOException(location + " has a damaged segment index: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] readRange(BlobStore store, Location location, long offset, int length) throws IOException {

@@ -1,7 +1,6 @@
 package io.submarine.logshipper.ship;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.logsegment.SegmentJson;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -9,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 public final class Checkpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
     private final Map<String, StreamState> states;
@@ -34,14 +33,23 @@ public final class Checkpoint {
     }
 
     public static Checkpoint load(Path file) throws IOException {
+        byte[] json;
         try {
-            Map<String, StreamState> states = JSON.readValue(Files.readAllBytes(file), new TypeReference<TreeMap<String, StreamState>>() {});
-            return new Checkpoint(file, states);
+            json = Files.readAllBytes(file);
         } catch (NoSuchFileException first) {
             return new Checkpoint(file, new TreeMap<>());
-        } catch (com.fasterxml.jackson.core.JacksonException damaged) {
+        }
+        try {
+            Map<String, StreamState> states = new TreeMap<>();
+            for (Map.Entry<String, Object> stream : SegmentJson.object(SegmentJson.parse(json), "a checkpoint").entrySet()) {
+                Map<String, Object> state = SegmentJson.object(stream.getValue(), "the state of " + stream.getKey());
+                states.put(stream.getKey(), new StreamState(SegmentJson.number(state, "nextSequence"), SegmentJson.number(state, "bytes"),
+                        SegmentJson.number(state, "lines"), SegmentJson.positionsFromJson(SegmentJson.object(state, "positions"))));
+            }
+            return new Checkpoint(file, states);
+        } catch (IOException damaged) {
             // Only a damaged disk gets here (writes are atomic); the remote still knows where each stream stands.
-            LOG.warn("checkpoint {} is unreadable ({}); resuming from what storage holds", file, damaged.getOriginalMessage());
+            LOG.warn("checkpoint {} is unreadable ({}); resuming from what storage holds", file, damaged.getMessage());
             return new Checkpoint(file, new TreeMap<>());
         }
     }
@@ -54,9 +62,16 @@ public final class Checkpoint {
         states.put(stream, state);
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(states)));
+            channel.write(java.nio.ByteBuffer.wrap(json()));
             channel.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private byte[] json() throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        states.forEach((stream, state) -> json.put(stream, SegmentJson.fields("nextSequence", state.nextSequence(), "bytes", state.bytes(),
+                "lines", state.lines(), "positions", SegmentJson.positionsToJson(state.positions()))));
+        return SegmentJson.write(json);
     }
 }

@@ -1,6 +1,6 @@
 package io.submarine.logshipper.ship;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.logsegment.SegmentJson;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.WriteMode;
 import java.io.ByteArrayInputStream;
@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,7 +25,6 @@ import org.slf4j.LoggerFactory;
 public final class Shipper {
 
     private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Something that reads into the streams and can be drained at shutdown. */
     public interface Source {
@@ -135,16 +133,10 @@ public final class Shipper {
 
     private void writeComplete(LogStream stream) throws IOException {
         StreamState state = checkpoint.get(stream.key());
-        Map<String, Object> totals = new LinkedHashMap<>();
-        totals.put("format", 1);
-        totals.put("stream", stream.name());
-        totals.put("restart", stream.restart());
-        totals.put("segments", state.nextSequence());
-        totals.put("bytes", state.bytes());
-        totals.put("lines", state.lines());
-        totals.put("sources", new ArrayList<>(state.positions().keySet()));
-        totals.put("completed", clock.instant().toString());
-        store.write(stream.directory().resolve("_COMPLETE"), new ByteArrayInputStream(JSON.writeValueAsBytes(totals)), WriteMode.OVERWRITE);
+        Map<String, Object> totals = SegmentJson.fields("format", 1, "stream", stream.name(), "restart", stream.restart(), "segments",
+                state.nextSequence(), "bytes", state.bytes(), "lines", state.lines(), "sources", new ArrayList<>(state.positions().keySet()),
+                "completed", clock.instant().toString());
+        store.write(stream.directory().resolve("_COMPLETE"), new ByteArrayInputStream(SegmentJson.write(totals)), WriteMode.OVERWRITE);
         LOG.info("stream {} complete: {} lines, {} bytes in {} segments", stream.key(), state.lines(), state.bytes(), state.nextSequence());
     }
 
