@@ -16,6 +16,8 @@ public final class ShipperMetrics {
     private final Counter segments = counter("logshipper_segments", "Segments committed to storage.");
     private final Counter uploadErrors = counter("logshipper_upload_errors", "Failed segment uploads (each is retried).");
     private final Counter spoolFullSeconds = counter("logshipper_spool_full_seconds", "Seconds reading waited because the spool was full.");
+    private final Counter readGaps = counter("logshipper_read_gaps",
+            "Times lines of a file could not be read: rotated away, or truncated again, while the shipper was down; the log says which file.");
 
     private Counter counter(String name, String help) {
         return Counter.builder().name(name).help(help).register(registry);
@@ -53,5 +55,9 @@ public final class ShipperMetrics {
 
     public void spoolWaited(double seconds) {
         spoolFullSeconds.inc(seconds);
+    }
+
+    public void readGap() {
+        readGaps.inc();
     }
 }

@@ -8,12 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +195,7 @@ public final class FileFollower {
     private boolean truncated() throws IOException {
         Path copy = findCopy();
         if (copy == null) {
+            metrics.readGap();
             LOG.warn("{} was truncated at byte {} and no copy of it was found beside it; going on from its start", source, position.offset());
         } else {
             try (FileChannel copied = FileChannel.open(copy, StandardOpenOption.READ)) {
@@ -213,8 +218,43 @@ public final class FileFollower {
                 }
             }
             LOG.info("{} was truncated; its last lines were read from the copy {}", source, copy);
+            List<Path> later = laterCopies(copy);
+            if (!later.isEmpty()) {
+                metrics.readGap();
+                LOG.warn("{} was truncated again before these lines were read: the lines it held between the truncations, in {}, are not shipped",
+                        source, later);
+            }
         }
         return reanchor(position.anchor(), "", 0);
+    }
+
+    /**
+     * Files beside the path changed after {@code copy} was made, other than the file itself: copies
+     * of later truncations, holding lines the file had between them. They are not read, as their
+     * first lines cannot be told from another file's; compressed files are older rotations.
+     */
+    private List<Path> laterCopies(Path copy) throws IOException {
+        FileTime copied = Files.getLastModifiedTime(copy);
+        List<Path> later = new ArrayList<>();
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
+            for (Path sibling : siblings) {
+                if (!sibling.equals(path) && !sibling.equals(copy) && Files.isRegularFile(sibling, LinkOption.NOFOLLOW_LINKS)
+                        && Files.getLastModifiedTime(sibling).compareTo(copied) > 0 && !position.anchor().equals(fileKey(sibling)) && !compressed(sibling)) {
+                    later.add(sibling);
+                }
+            }
+        }
+        return later;
+    }
+
+    /** Whether the file begins as gzip, zstd, bzip2 or xz data does. */
+    private static boolean compressed(Path file) throws IOException {
+        byte[] head = new byte[4];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.read(ByteBuffer.wrap(head), 0);
+        }
+        int magic = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
+        return magic >>> 16 == 0x1f8b || magic == 0x28b52ffd || magic >>> 8 == 0x425a68 || magic == 0xfd377a58;
     }
 
     private Path findCopy() throws IOException {
@@ -269,6 +309,7 @@ public final class FileFollower {
         }
         Path file = findByKey(position.anchor(), position.fingerprint());
         if (file == null) {
+            metrics.readGap();
             LOG.warn("{}: the file it was reading ({}) is gone; lines after byte {} of it are lost, going on with the file now at the path",
                     source, position.anchor(), position.offset());
             return;

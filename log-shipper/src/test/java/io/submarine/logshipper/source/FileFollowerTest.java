@@ -8,12 +8,15 @@ import io.submarine.logshipper.ship.LogStream;
 import io.submarine.logsegment.Position;
 import io.submarine.logshipper.ship.ShipperMetrics;
 import io.submarine.logshipper.ship.StreamState;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.submarine.storage.Location;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,5 +169,92 @@ class FileFollowerTest {
         stream.seal();
         assertThat(stream.linesRead()).isEqualTo(3);
         assertThat(stream.bytesRead()).isEqualTo(41 + 28 + 17);
+    }
+
+    @Test
+    void twoCopyTruncatesWhileTheShipperIsDownAreCountedAsAGap() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\ntwo\n");
+        LogStream before = stream(StreamState.EMPTY);
+        FileFollower stopped = follower(log, before);
+        pollUntilQuiet(stopped);
+        Position atEnd = before.position(log.toString());
+        stopped.close();
+
+        // logrotate with copytruncate and rotate 2, twice, while the shipper is down.
+        append(log, "three\n");
+        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
+        append(log, "four\n");
+        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
+        append(log, "five\n");
+
+        ShipperMetrics metrics = new ShipperMetrics();
+        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
+        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        pollUntilQuiet(follower);
+        assertThat(restarted.linesRead()).as("three, from the older copy, and five; four is in the newer copy").isEqualTo(4);
+        assertThat(readGaps(metrics)).isEqualTo(1);
+    }
+
+    @Test
+    void oneCopyTruncateWhileDownIsNoGapThoughAnOlderRotationWasCompressedAfterIt() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\ntwo\n");
+        LogStream before = stream(StreamState.EMPTY);
+        FileFollower stopped = follower(log, before);
+        pollUntilQuiet(stopped);
+        Position atEnd = before.position(log.toString());
+        stopped.close();
+
+        // copytruncate with delaycompress: the copy before it is compressed after the new copy is made.
+        append(log, "three\n");
+        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
+        append(log, "four\n");
+        Path older = Files.write(dir.resolve("app.log.2.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+        Files.setLastModifiedTime(older, FileTime.fromMillis(2_000_000));
+
+        ShipperMetrics metrics = new ShipperMetrics();
+        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
+        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        pollUntilQuiet(follower);
+        assertThat(restarted.linesRead()).isEqualTo(4);
+        assertThat(readGaps(metrics)).isZero();
+    }
+
+    @Test
+    void aCopyDeletedWhileTheShipperIsDownIsAGap() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\ntwo\n");
+        LogStream before = stream(StreamState.EMPTY);
+        FileFollower stopped = follower(log, before);
+        pollUntilQuiet(stopped);
+        Position atEnd = before.position(log.toString());
+        stopped.close();
+
+        append(log, "three\n");
+        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
+        append(log, "four\n");
+        Files.delete(dir.resolve("app.log.1"));
+
+        ShipperMetrics metrics = new ShipperMetrics();
+        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
+        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        pollUntilQuiet(follower);
+        assertThat(restarted.linesRead()).as("four; three went with the copy").isEqualTo(3);
+        assertThat(readGaps(metrics)).isEqualTo(1);
+    }
+
+    private static void copyTruncate(Path log, Path copy, FileTime copiedAt) throws Exception {
+        Files.copy(log, copy);
+        Files.setLastModifiedTime(copy, copiedAt);
+        try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+    }
+
+    private static double readGaps(ShipperMetrics metrics) {
+        return metrics.registry().scrape().stream().filter(metric -> metric.getMetadata().getName().equals("logshipper_read_gaps"))
+                .map(metric -> ((CounterSnapshot) metric).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
     }
 }
