@@ -174,12 +174,7 @@ class FileFollowerTest {
     @Test
     void twoCopyTruncatesWhileTheShipperIsDownAreCountedAsAGap() throws Exception {
         Path log = dir.resolve("app.log");
-        append(log, "one\ntwo\n");
-        LogStream before = stream(StreamState.EMPTY);
-        FileFollower stopped = follower(log, before);
-        pollUntilQuiet(stopped);
-        Position atEnd = before.position(log.toString());
-        stopped.close();
+        Position atEnd = shippedTwoLinesThenStopped(log);
 
         // logrotate with copytruncate and rotate 2, twice, while the shipper is down.
         append(log, "three\n");
@@ -189,23 +184,15 @@ class FileFollowerTest {
         copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
         append(log, "five\n");
 
-        ShipperMetrics metrics = new ShipperMetrics();
-        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
-        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
-        pollUntilQuiet(follower);
-        assertThat(restarted.linesRead()).as("three, from the older copy, and five; four is in the newer copy").isEqualTo(4);
-        assertThat(readGaps(metrics)).isEqualTo(1);
+        Restarted restarted = restartedAt(log, atEnd);
+        assertThat(restarted.stream().linesRead()).as("three, from the older copy, and five; four is in the newer copy").isEqualTo(4);
+        assertThat(readGaps(restarted.metrics())).isEqualTo(1);
     }
 
     @Test
     void oneCopyTruncateWhileDownIsNoGapThoughAnOlderRotationWasCompressedAfterIt() throws Exception {
         Path log = dir.resolve("app.log");
-        append(log, "one\ntwo\n");
-        LogStream before = stream(StreamState.EMPTY);
-        FileFollower stopped = follower(log, before);
-        pollUntilQuiet(stopped);
-        Position atEnd = before.position(log.toString());
-        stopped.close();
+        Position atEnd = shippedTwoLinesThenStopped(log);
 
         // copytruncate with delaycompress: the copy before it is compressed after the new copy is made.
         append(log, "three\n");
@@ -214,35 +201,45 @@ class FileFollowerTest {
         Path older = Files.write(dir.resolve("app.log.2.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
         Files.setLastModifiedTime(older, FileTime.fromMillis(2_000_000));
 
-        ShipperMetrics metrics = new ShipperMetrics();
-        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
-        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
-        pollUntilQuiet(follower);
-        assertThat(restarted.linesRead()).isEqualTo(4);
-        assertThat(readGaps(metrics)).isZero();
+        Restarted restarted = restartedAt(log, atEnd);
+        assertThat(restarted.stream().linesRead()).isEqualTo(4);
+        assertThat(readGaps(restarted.metrics())).isZero();
     }
 
     @Test
     void aCopyDeletedWhileTheShipperIsDownIsAGap() throws Exception {
         Path log = dir.resolve("app.log");
-        append(log, "one\ntwo\n");
-        LogStream before = stream(StreamState.EMPTY);
-        FileFollower stopped = follower(log, before);
-        pollUntilQuiet(stopped);
-        Position atEnd = before.position(log.toString());
-        stopped.close();
+        Position atEnd = shippedTwoLinesThenStopped(log);
 
         append(log, "three\n");
         copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
         append(log, "four\n");
         Files.delete(dir.resolve("app.log.1"));
 
+        Restarted restarted = restartedAt(log, atEnd);
+        assertThat(restarted.stream().linesRead()).as("four; three went with the copy").isEqualTo(3);
+        assertThat(readGaps(restarted.metrics())).isEqualTo(1);
+    }
+
+    /** Ships "one\ntwo\n" from {@code log} and stops: where the shipper stood. */
+    private Position shippedTwoLinesThenStopped(Path log) throws Exception {
+        append(log, "one\ntwo\n");
+        LogStream before = stream(StreamState.EMPTY);
+        FileFollower stopped = follower(log, before);
+        pollUntilQuiet(stopped);
+        stopped.close();
+        return before.position(log.toString());
+    }
+
+    private record Restarted(LogStream stream, ShipperMetrics metrics) {}
+
+    /** The shipper started again at {@code atEnd}, after those two lines, and read until quiet. */
+    private Restarted restartedAt(Path log, Position atEnd) throws Exception {
         ShipperMetrics metrics = new ShipperMetrics();
-        LogStream restarted = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
-        FileFollower follower = new FileFollower(log, restarted, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        LogStream stream = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
+        FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
         pollUntilQuiet(follower);
-        assertThat(restarted.linesRead()).as("four; three went with the copy").isEqualTo(3);
-        assertThat(readGaps(metrics)).isEqualTo(1);
+        return new Restarted(stream, metrics);
     }
 
     private static void copyTruncate(Path log, Path copy, FileTime copiedAt) throws Exception {
