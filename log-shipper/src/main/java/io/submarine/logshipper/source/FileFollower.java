@@ -17,8 +17,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,8 @@ public final class FileFollower {
     private ByteBuffer buffer = ByteBuffer.allocate(IDLE_CHUNK);
     /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
     private long replacedSince;
+    /** The files seen at the path since then, by identity: each should still be there when this one is done. */
+    private final Set<String> seenAtPath = new LinkedHashSet<>();
     /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
     private long heldSince;
     private int heldLength;
@@ -142,6 +146,7 @@ public final class FileFollower {
         String current = atPath == null || atPath.fileKey() == null ? null : atPath.fileKey().toString();
         if (current != null && current.equals(position.anchor())) {
             replacedSince = 0;
+            seenAtPath.clear();
             if (atPath.size() < position.offset()) {
                 return truncated();
             }
@@ -149,6 +154,9 @@ public final class FileFollower {
                 return partial > 0 && appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true));
             }
             return grouping.groups() && shipHeldRecord(partial);
+        }
+        if (current != null) {
+            seenAtPath.add(current);
         }
         if (!draining) {
             long now = System.nanoTime();
@@ -169,7 +177,29 @@ public final class FileFollower {
             finishedFiles.put(position.anchor(), rotatedTo);
         }
         closeChannel();
+        reportRotatedUnread(current);
         return openCurrentFile() || partial > 0;
+    }
+
+    /**
+     * A file that replaced the one just finished at the path, then was rotated away too before it
+     * was done (within --rotate-wait), is not read: this one path is followed one file at a time.
+     */
+    private void reportRotatedUnread(String nowAtPath) throws IOException {
+        for (String key : seenAtPath) {
+            if (key.equals(nowAtPath) || finishedFiles.containsKey(key)) {
+                continue;
+            }
+            Path where = findByKey(key, "");
+            BasicFileAttributes rotated = where == null ? null : attributes(where);
+            if (rotated != null && rotated.size() == 0) {
+                continue; // an empty file held no lines
+            }
+            metrics.readGap();
+            LOG.warn("{}: a file that came next at the path was rotated away within --rotate-wait, before it was read; its lines are not "
+                    + "shipped: {}", source, where == null ? key + ", deleted" : key + ", now " + where);
+        }
+        seenAtPath.clear();
     }
 
     /** A last record held back by grouping goes once it has not grown for a while: its writer may be done. */
@@ -297,6 +327,7 @@ public final class FileFollower {
         generation = stream.generation();
         position = stream.position(source);
         replacedSince = 0;
+        seenAtPath.clear();
         if (position.anchor().isEmpty()) {
             return;
         }

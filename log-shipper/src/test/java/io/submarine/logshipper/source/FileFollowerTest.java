@@ -221,6 +221,36 @@ class FileFollowerTest {
         assertThat(readGaps(restarted.metrics())).isEqualTo(1);
     }
 
+    @Test
+    void aFileRotatedAwayWithinTheRotateWaitIsAGapAndOneRotationIsNot() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\n");
+        ShipperMetrics metrics = new ShipperMetrics();
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        pollUntilQuiet(follower);
+
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "two\n");
+        pollUntilQuiet(follower);
+        assertThat(stream.linesRead()).isEqualTo(2);
+        assertThat(readGaps(metrics)).as("one rotation, followed").isZero();
+
+        FileFollower slow = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), Duration.ofSeconds(1));
+        pollUntilQuiet(slow);
+        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "three\n");
+        slow.poll(false);
+        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.3"));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "four\n");
+        Thread.sleep(1100);
+        pollUntilQuiet(slow);
+        assertThat(stream.linesRead()).as("four; three came and went within the wait").isEqualTo(3);
+        assertThat(readGaps(metrics)).isEqualTo(1);
+    }
+
     /** Ships "one\ntwo\n" from {@code log} and stops: where the shipper stood. */
     private Position shippedTwoLinesThenStopped(Path log) throws Exception {
         append(log, "one\ntwo\n");
