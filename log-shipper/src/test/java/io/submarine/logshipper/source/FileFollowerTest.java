@@ -177,9 +177,7 @@ class FileFollowerTest {
         Position atEnd = shippedTwoLinesThenStopped(log);
 
         // logrotate with copytruncate and rotate 2, twice, while the shipper is down.
-        append(log, "three\n");
-        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
-        append(log, "four\n");
+        copyTruncatedWhileDown(log);
         Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
         copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
         append(log, "five\n");
@@ -195,9 +193,7 @@ class FileFollowerTest {
         Position atEnd = shippedTwoLinesThenStopped(log);
 
         // copytruncate with delaycompress: the copy before it is compressed after the new copy is made.
-        append(log, "three\n");
-        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
-        append(log, "four\n");
+        copyTruncatedWhileDown(log);
         Path older = Files.write(dir.resolve("app.log.2.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
         Files.setLastModifiedTime(older, FileTime.fromMillis(2_000_000));
 
@@ -211,9 +207,7 @@ class FileFollowerTest {
         Path log = dir.resolve("app.log");
         Position atEnd = shippedTwoLinesThenStopped(log);
 
-        append(log, "three\n");
-        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
-        append(log, "four\n");
+        copyTruncatedWhileDown(log);
         Files.delete(dir.resolve("app.log.1"));
 
         Restarted restarted = restartedAt(log, atEnd);
@@ -270,6 +264,13 @@ class FileFollowerTest {
         FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
         pollUntilQuiet(follower);
         return new Restarted(stream, metrics);
+    }
+
+    /** "three" written, then copy-truncated into app.log.1, then "four": what the shipper, down, did not see. */
+    private void copyTruncatedWhileDown(Path log) throws Exception {
+        append(log, "three\n");
+        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(1_000_000));
+        append(log, "four\n");
     }
 
     private static void copyTruncate(Path log, Path copy, FileTime copiedAt) throws Exception {
