@@ -46,6 +46,29 @@ class LogShipperTest {
     }
 
     @Test
+    void anAppRotatingFasterThanTheRotateWaitLosesNoLine() throws Exception {
+        try (ShipperProcess shipper = scenario.start("--rotate-wait", "PT1S")) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            try (LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 11)) {
+                shipper.awaitOutput("following " + scenario.logs.resolve("app.log"), Duration.ofSeconds(30));
+                // Three rotations within each wait; the ten backups last three seconds.
+                for (int rotation = 0; rotation < 12; rotation++) {
+                    for (int line = 0; line < 100; line++) {
+                        writer.line();
+                    }
+                    writer.rotateByRenameChain(10);
+                    Thread.sleep(300);
+                }
+                writer.write("the last words, without a newline".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                Thread.sleep(300);
+                assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+                scenario.assertShippedExactly(writer);
+            }
+            assertThat(scenario.warnings()).doesNotContain("not shipped");
+        }
+    }
+
+    @Test
     void manyFilesGoIntoOneStreamAndTheIndexSaysWhichBytesAreWhose() throws Exception {
         List<LogWriter> writers = new ArrayList<>();
         try (ShipperProcess shipper = scenario.start("--files", "main=" + scenario.logs + "/*.log", "--segment-bytes", "16384")) {

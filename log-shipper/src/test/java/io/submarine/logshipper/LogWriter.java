@@ -67,6 +67,27 @@ final class LogWriter implements AutoCloseable {
         out = new FileOutputStream(file.toFile(), true);
     }
 
+    /**
+     * As Python's RotatingFileHandler and log4j's rolling file appender rotate: the oldest backup
+     * deleted, each {@code .N} renamed to {@code .N+1}, the file to {@code .1}; nothing is written
+     * to it after that.
+     */
+    synchronized void rotateByRenameChain(int backups) throws IOException {
+        out.close();
+        Files.deleteIfExists(backup(backups));
+        for (int n = backups - 1; n >= 1; n--) {
+            if (Files.exists(backup(n))) {
+                Files.move(backup(n), backup(n + 1), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        Files.move(file, backup(1), StandardCopyOption.ATOMIC_MOVE);
+        out = new FileOutputStream(file.toFile(), true);
+    }
+
+    private Path backup(int n) {
+        return file.resolveSibling(file.getFileName() + "." + n);
+    }
+
     synchronized void rotateByCopyTruncate() throws IOException {
         Files.copy(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {

@@ -17,7 +17,7 @@ public final class ShipperMetrics {
     private final Counter uploadErrors = counter("logshipper_upload_errors", "Failed segment uploads (each is retried).");
     private final Counter spoolFullSeconds = counter("logshipper_spool_full_seconds", "Seconds reading waited because the spool was full.");
     private final Counter readGaps = counter("logshipper_read_gaps",
-            "Times lines of a file could not be read: the file was rotated away, or truncated again, before they were read; the log names it.");
+            "Times lines of a file could not be read: the file was deleted, or truncated again, before they were read; the log names it.");
 
     private Counter counter(String name, String help) {
         return Counter.builder().name(name).help(help).register(registry);

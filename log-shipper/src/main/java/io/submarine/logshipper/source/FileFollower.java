@@ -17,6 +17,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows one path with {@code tail -F} semantics, losing nothing on the way: a file renamed
- * away is read to its end before the new file at the path is opened; a file truncated in place
+ * away is read to its end before the new file at the path is opened, and so is each file that
+ * came to the path and was renamed away meanwhile, in the order seen; a file truncated in place
  * (copy-truncate) has its last bytes read from the copy, recognized by its first bytes; a file
  * deleted while open is read to its end through the open handle.
  *
@@ -55,11 +57,13 @@ public final class FileFollower {
 
     private int generation = -1;
     private FileChannel channel;
+    /** Where the file being read was when it was opened: the path, or where rotation had put it. */
+    private Path openedAt;
     private Position position = Position.START;
     private ByteBuffer buffer = ByteBuffer.allocate(IDLE_CHUNK);
     /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
     private long replacedSince;
-    /** The files seen at the path since then, by identity: each should still be there when this one is done. */
+    /** The files seen at the path since then, by identity, in order: each is read after this one, unless still at the path. */
     private final Set<String> seenAtPath = new LinkedHashSet<>();
     /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
     private long heldSince;
@@ -94,9 +98,9 @@ public final class FileFollower {
         return path;
     }
 
-    /** The identity of the file now open, or null. */
-    public synchronized String currentFile() {
-        return channel == null ? null : position.anchor();
+    /** Whether the file with identity {@code key} is being read by this follower, or waits to be. */
+    public synchronized boolean holds(String key) {
+        return channel != null && key.equals(position.anchor()) || seenAtPath.contains(key);
     }
 
     /**
@@ -161,7 +165,7 @@ public final class FileFollower {
         if (!draining) {
             long now = System.nanoTime();
             if (replacedSince == 0) {
-                replacedSince = now;
+                replacedSince = quietSince(now);
             }
             if (now - replacedSince < rotateWaitNanos) {
                 return false;
@@ -177,29 +181,59 @@ public final class FileFollower {
             finishedFiles.put(position.anchor(), rotatedTo);
         }
         closeChannel();
-        reportRotatedUnread(current);
-        return openCurrentFile() || partial > 0;
+        return openNextFile(current) || partial > 0;
     }
 
     /**
-     * A file that replaced the one just finished at the path, then was rotated away too before it
-     * was done (within --rotate-wait), is not read: this one path is followed one file at a time.
+     * When the file being read was last written, as a {@link System#nanoTime()}: for a file opened
+     * where rotation had put it, its modification time, so that a writer done with it long ago is
+     * not waited for (a queue of rotated files is read without a wait for each); otherwise now.
      */
-    private void reportRotatedUnread(String nowAtPath) throws IOException {
-        for (String key : seenAtPath) {
-            if (key.equals(nowAtPath) || finishedFiles.containsKey(key)) {
+    private long quietSince(long now) throws IOException {
+        BasicFileAttributes opened = openedAt == null || openedAt.equals(path) ? null : attributes(openedAt);
+        if (opened == null || opened.fileKey() == null || !position.anchor().equals(opened.fileKey().toString())) {
+            return now;
+        }
+        long quietMillis = System.currentTimeMillis() - opened.lastModifiedTime().toMillis();
+        return now - Duration.ofMillis(Math.max(0, quietMillis)).toNanos();
+    }
+
+    /**
+     * Opens the next file to read from its start: the first one that came to the path after the
+     * file just finished and was rotated away too, else the file at the path.
+     */
+    private boolean openNextFile(String nowAtPath) throws IOException {
+        for (Iterator<String> next = seenAtPath.iterator(); next.hasNext(); ) {
+            String key = next.next();
+            next.remove();
+            if (key.equals(nowAtPath)) {
+                break;
+            }
+            // Not checked against finishedFiles: an inode number freed by a deleted backup is soon
+            // given to the next file at the path.
+            Path where = findByKey(key, "");
+            FileChannel opened = where == null ? null : openIfThere(where);
+            if (opened == null) {
+                metrics.readGap();
+                LOG.warn("{}: a file that came next at the path was rotated away and deleted before it was read; its lines are not shipped ({})",
+                        source, key);
                 continue;
             }
-            Path where = findByKey(key, "");
-            BasicFileAttributes rotated = where == null ? null : attributes(where);
-            if (rotated != null && rotated.size() == 0) {
-                continue; // an empty file held no lines
-            }
-            metrics.readGap();
-            LOG.warn("{}: a file that came next at the path was rotated away within --rotate-wait, before it was read; its lines are not "
-                    + "shipped: {}", source, where == null ? key + ", deleted" : key + ", now " + where);
+            LOG.info("{}: reading {}, which came next at the path and was rotated away before it was read", source, where);
+            channel = opened;
+            openedAt = where;
+            return reanchor(key, "", 0);
         }
         seenAtPath.clear();
+        return openCurrentFile();
+    }
+
+    private static FileChannel openIfThere(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException gone) {
+            return null;
+        }
     }
 
     /** A last record held back by grouping goes once it has not grown for a while: its writer may be done. */
@@ -318,6 +352,7 @@ public final class FileFollower {
             return false;
         }
         channel = opened;
+        openedAt = path;
         return reanchor(key, "", 0);
     }
 
@@ -335,6 +370,7 @@ public final class FileFollower {
             // The path holds the same inode with other content: truncated in place (its copy may
             // hold our last lines) or reused by a new file; either way its own lines start at 0.
             channel = FileChannel.open(path, StandardOpenOption.READ);
+            openedAt = path;
             truncated();
             return;
         }
@@ -346,6 +382,7 @@ public final class FileFollower {
             return;
         }
         channel = FileChannel.open(file, StandardOpenOption.READ);
+        openedAt = file;
         LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
     }
 

@@ -111,10 +111,10 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         }
     }
 
-    /** A rotated file matched again under its new name is still its old follower's. */
+    /** A rotated file matched again under its new name is still its old follower's, being read or waiting to be. */
     private boolean followedElsewhere(String key) {
         for (FileFollower follower : followers.values()) {
-            if (key.equals(follower.currentFile())) {
+            if (follower.holds(key)) {
                 return true;
             }
         }
