@@ -35,6 +35,7 @@ class ProgramShutdownTest {
             assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
             first.destroy(); // SIGTERM
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("stopped within its 20 s shutdown deadline").isTrue();
+            assertThat(first.exitValue()).as("a clean stop, not the JVM's 143 for SIGTERM").isZero();
         } finally {
             first.destroyForcibly();
         }

@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.submarine.sidecar.health.HealthServer;
 import io.submarine.sidecar.health.HealthServer.ReadinessCheck;
+import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.lifecycle.ShutdownDeadline;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,6 +75,10 @@ class HealthAndShutdownTest {
         assertThat(outcome.failed()).containsExactly("upload: storage down");
         assertThat(outcome.unfinished()).containsExactly("stuck", "write _COMPLETE");
         assertThat(outcome.complete()).isFalse();
+        assertThat(outcome.exitCode()).isEqualTo(ExitCode.DEADLINE);
+        assertThat(new ShutdownDeadline.Outcome(List.of("a"), List.of("b: failed"), List.of()).exitCode())
+                .isEqualTo(ExitCode.INTERNAL);
+        assertThat(new ShutdownDeadline.Outcome(List.of("a"), List.of(), List.of()).exitCode()).isEqualTo(ExitCode.OK);
     }
 
     @Test

@@ -37,6 +37,11 @@ public final class ShutdownDeadline {
         public boolean complete() {
             return failed.isEmpty() && unfinished.isEmpty();
         }
+
+        /** OK when complete; work cut off by the deadline is {@link ExitCode#DEADLINE}, a failed task {@link ExitCode#INTERNAL}. */
+        public ExitCode exitCode() {
+            return !unfinished.isEmpty() ? ExitCode.DEADLINE : !failed.isEmpty() ? ExitCode.INTERNAL : ExitCode.OK;
+        }
     }
 
     private final Duration deadline;
@@ -55,13 +60,18 @@ public final class ShutdownDeadline {
         tasks.add(new Task(name, work));
     }
 
-    /** Runs {@link #runAll()} when the JVM is asked to stop (SIGTERM, SIGINT). */
+    /**
+     * Runs {@link #runAll()} when the JVM is asked to stop (SIGTERM, SIGINT), then ends the
+     * process with the outcome's exit code: 0 once everything is done, where the JVM would exit
+     * 143 for the signal and Kubernetes would show a clean stop as an error.
+     */
     public void installHook() {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             Outcome outcome = runAll();
             if (!outcome.complete()) {
                 LOG.error("shutdown incomplete: failed {}, unfinished at the {} deadline {}", outcome.failed(), deadline, outcome.unfinished());
             }
+            Runtime.getRuntime().halt(outcome.exitCode().code());
         }, "shutdown-deadline"));
     }
 
