@@ -229,6 +229,36 @@ class LocalizerTest {
         assertThat(models.resolve("m/saved_model.pb")).exists();
     }
 
+    /**
+     * As in a new pod: the program as a process with an empty home. JGit would measure the file
+     * system for 3 s and save it under $XDG_CONFIG_HOME/jgit, and run {@code git} (here a shim on
+     * the PATH that leaves a mark) to find the system config; the localizer has it do neither.
+     */
+    @Test
+    void aCloneInANewPodNeitherMeasuresTheFileSystemNorRunsGit() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/trainer"));
+        Path home = Files.createDirectories(work.resolve("home"));
+        Path bin = Files.createDirectories(work.resolve("bin"));
+        Path ran = work.resolve("git-ran");
+        Path realGit = Path.of(TestRepos.which("git"));
+        Path shim = Files.writeString(bin.resolve("git"), "#!/bin/sh\necho \"$@\" >> '" + ran + "'\nexec '" + realGit + "' \"$@\"\n");
+        shim.toFile().setExecutable(true);
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"), Localizer.class.getName(),
+                "--code-root", code.toString(), "--url", "file://" + repo).redirectErrorStream(true);
+        builder.environment().putAll(Map.of("HOME", home.toString(), "XDG_CONFIG_HOME", home.resolve(".config").toString(),
+                "PATH", bin + ":" + System.getenv("PATH")));
+        Process localizer = builder.start();
+        String output = new String(localizer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(localizer.waitFor()).as(output).isZero();
+
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("second\n");
+        assertThat(TestRepos.git(code.resolve("trainer"), "status", "--porcelain")).as("a clean checkout").isEmpty();
+        assertThat(home.resolve(".config/jgit/config")).as("file system measured").doesNotExist();
+        assertThat(ran).as("git run").doesNotExist();
+    }
+
     @Test
     void gitRefsDepthAndSubpathOverFileUrls() throws Exception {
         Path repo = TestRepos.create(work.resolve("repos/trainer"));

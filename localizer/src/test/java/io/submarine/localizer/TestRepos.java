@@ -26,6 +26,16 @@ final class TestRepos {
         return output.trim();
     }
 
+    /** Where {@code command} is on the PATH. */
+    static String which(String command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("sh", "-c", "command -v " + command).start();
+        String path = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (process.waitFor() != 0 || path.isEmpty()) {
+            throw new IOException(command + " is not on the PATH");
+        }
+        return path;
+    }
+
     /** An app repository whose one commit adds {@code submodules} (path to URL, in order). */
     static Path withSubmodules(Path dir, Map<String, String> submodules) throws IOException, InterruptedException {
         Files.createDirectories(dir);

@@ -54,6 +54,8 @@ public final class GitFetcher implements Fetcher {
     /** A ref resolved on the remote: the name to clone and the commit it points to. */
     record Resolved(String refName, String commit) {}
 
+    private final ContainerSystemReader system = ContainerSystemReader.install();
+
     @Override
     public Optional<String> currentRevision(Source source) throws IOException {
         return Optional.of(resolve(source).commit());
@@ -61,6 +63,7 @@ public final class GitFetcher implements Fetcher {
 
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
+        system.fileSystemOf(staging);
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;

@@ -111,10 +111,17 @@ public final class LocalizerBenchmark {
         return Files.createDirectories(dir);
     }
 
-    /** Wall seconds of one process run to completion; fails the benchmark if it fails. */
+    /**
+     * Wall seconds of one process run to completion; fails the benchmark if it fails. Each run
+     * has an empty home, as in a new pod: JGit keeps what it measured of the file system there
+     * (3 s of every clone when it isn't), and a bench reusing the machine's home hid that.
+     */
     private double run(List<String> command, Path dir) throws Exception {
         new ProcessBuilder("sync").start().waitFor();
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Path home = fresh("home");
+        builder.environment().put("HOME", home.toString());
+        builder.environment().put("XDG_CONFIG_HOME", home.resolve(".config").toString());
         if (dir != null) {
             builder.directory(dir.toFile());
         }
