@@ -51,12 +51,13 @@ class LogShipperTest {
             shipper.healthPort(Duration.ofSeconds(60));
             try (LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 11)) {
                 shipper.awaitOutput("following " + scenario.logs.resolve("app.log"), Duration.ofSeconds(30));
-                // Three rotations within each wait; the ten backups last three seconds.
-                for (int rotation = 0; rotation < 12; rotation++) {
+                // Three rotations within each wait. The 15 backups last 4.5 s, ample for a shipper a
+                // wait behind; the last rotations delete the oldest, and the next files may reuse their inodes.
+                for (int rotation = 0; rotation < 20; rotation++) {
                     for (int line = 0; line < 100; line++) {
                         writer.line();
                     }
-                    writer.rotateByRenameChain(10);
+                    writer.rotateByRenameChain(15);
                     Thread.sleep(300);
                 }
                 writer.write("the last words, without a newline".getBytes(java.nio.charset.StandardCharsets.UTF_8));
