@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,8 @@ public final class FileFollower {
     /** What a quiet file holds on to; a busy file's buffer grows to {@link #BUSY_CHUNK} while it stays busy. */
     private static final int IDLE_CHUNK = 64 << 10;
     private static final int BUSY_CHUNK = 1 << 20;
+    /** What follows a file's name in its rotations' names: app.log.1, app.log-20261129, app.log.2026-11-29. */
+    private static final Pattern ROTATION_SUFFIX = Pattern.compile("[.\\-_].*\\d.*");
 
     private final Path path;
     private final String source;
@@ -59,6 +62,8 @@ public final class FileFollower {
     private FileChannel channel;
     /** Where the file being read was when it was opened: the path, or where rotation had put it. */
     private Path openedAt;
+    /** Whether that file was resumed in after a restart, away from the path: what was rotated after it is not known. */
+    private boolean resumedAway;
     private Position position = Position.START;
     private ByteBuffer buffer = ByteBuffer.allocate(IDLE_CHUNK);
     /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
@@ -179,9 +184,38 @@ public final class FileFollower {
         Path rotatedTo = findByKey(position.anchor(), position.fingerprint());
         if (rotatedTo != null) {
             finishedFiles.put(position.anchor(), rotatedTo);
+            if (resumedAway) {
+                reportRotatedWhileDown(rotatedTo, current);
+            }
         }
         closeChannel();
         return openNextFile(current) || partial > 0;
+    }
+
+    /**
+     * Files rotated after the one resumed in, while the shipper was down, were never seen at the
+     * path, so their order is not known: they are named and counted, not read.
+     */
+    private void reportRotatedWhileDown(Path resumed, String nowAtPath) throws IOException {
+        FileTime resumedWritten = Files.getLastModifiedTime(resumed);
+        String name = path.getFileName().toString();
+        List<Path> unread = new ArrayList<>();
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), name + "*")) {
+            for (Path sibling : siblings) {
+                String key = fileKey(sibling);
+                if (key != null && !sibling.equals(path) && !key.equals(position.anchor()) && !key.equals(nowAtPath) && !seenAtPath.contains(key)
+                        && ROTATION_SUFFIX.matcher(sibling.getFileName().toString().substring(name.length())).matches()
+                        && Files.isRegularFile(sibling, LinkOption.NOFOLLOW_LINKS) && Files.getLastModifiedTime(sibling).compareTo(resumedWritten) > 0
+                        && !compressed(sibling)) {
+                    unread.add(sibling);
+                }
+            }
+        }
+        if (!unread.isEmpty()) {
+            metrics.readGap();
+            LOG.warn("{}: rotated again while the shipper was down, after the file it resumed in; these are not shipped, as the order they "
+                    + "came in is not known: {}", source, unread);
+        }
     }
 
     /**
@@ -222,6 +256,7 @@ public final class FileFollower {
             LOG.info("{}: reading {}, which came next at the path and was rotated away before it was read", source, where);
             channel = opened;
             openedAt = where;
+            resumedAway = false;
             return reanchor(key, "", 0);
         }
         seenAtPath.clear();
@@ -353,6 +388,7 @@ public final class FileFollower {
         }
         channel = opened;
         openedAt = path;
+        resumedAway = false;
         return reanchor(key, "", 0);
     }
 
@@ -363,6 +399,7 @@ public final class FileFollower {
         position = stream.position(source);
         replacedSince = 0;
         seenAtPath.clear();
+        resumedAway = false;
         if (position.anchor().isEmpty()) {
             return;
         }
@@ -383,6 +420,7 @@ public final class FileFollower {
         }
         channel = FileChannel.open(file, StandardOpenOption.READ);
         openedAt = file;
+        resumedAway = !file.equals(path);
         LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
     }
 

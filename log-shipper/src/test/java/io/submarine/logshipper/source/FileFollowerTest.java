@@ -216,6 +216,41 @@ class FileFollowerTest {
     }
 
     @Test
+    void filesRotatedAfterTheOneResumedInWhileTheShipperWasDownAreAGap() throws Exception {
+        Path log = dir.resolve("app.log");
+        Position atEnd = shippedTwoLinesThenStopped(log);
+
+        // Rotated twice while the shipper is down: "three" went to app.log.1 unseen.
+        rotatedWhileDown(log, "three\n");
+        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "four\n");
+
+        Restarted restarted = restartedAt(log, atEnd);
+        assertThat(restarted.stream().linesRead()).as("one, two; four").isEqualTo(3);
+        assertThat(readGaps(restarted.metrics())).isEqualTo(1);
+    }
+
+    @Test
+    void oneRotationWhileTheShipperWasDownIsNoGapThoughAnotherFileBesideItWasWritten() throws Exception {
+        Path log = dir.resolve("app.log");
+        Position atEnd = shippedTwoLinesThenStopped(log);
+        rotatedWhileDown(log, "three\n");
+        append(dir.resolve("app.log.err"), "not a rotation of app.log\n");
+
+        Restarted restarted = restartedAt(log, atEnd);
+        assertThat(restarted.stream().linesRead()).isEqualTo(3);
+        assertThat(readGaps(restarted.metrics())).isZero();
+    }
+
+    /** {@code log}, last written long ago, renamed to app.log.1; {@code text} in a new file at the path. */
+    private void rotatedWhileDown(Path log, String text) throws Exception {
+        Files.setLastModifiedTime(log, FileTime.fromMillis(1_000_000));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, text);
+    }
+
+    @Test
     void filesRotatedAwayWithinTheRotateWaitAreReadInOrder() throws Exception {
         ShipperMetrics metrics = new ShipperMetrics();
         LogStream stream = stream(StreamState.EMPTY);
