@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,20 +198,13 @@ public final class FileFollower {
      * path, so their order is not known: they are named and counted, not read.
      */
     private void reportRotatedWhileDown(Path resumed, String nowAtPath) throws IOException {
-        FileTime resumedWritten = Files.getLastModifiedTime(resumed);
-        String name = path.getFileName().toString();
-        List<Path> unread = new ArrayList<>();
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), name + "*")) {
-            for (Path sibling : siblings) {
-                String key = fileKey(sibling);
-                if (key != null && !sibling.equals(path) && !key.equals(position.anchor()) && !key.equals(nowAtPath) && !seenAtPath.contains(key)
-                        && ROTATION_SUFFIX.matcher(sibling.getFileName().toString().substring(name.length())).matches()
-                        && Files.isRegularFile(sibling, LinkOption.NOFOLLOW_LINKS) && Files.getLastModifiedTime(sibling).compareTo(resumedWritten) > 0
-                        && !compressed(sibling)) {
-                    unread.add(sibling);
-                }
-            }
+        BasicFileAttributes resumedFile = attributes(resumed);
+        if (resumedFile == null) {
+            return;
         }
+        int name = path.getFileName().toString().length();
+        List<Path> unread = siblingsWrittenAfter(resumedFile.lastModifiedTime(), (sibling, key) -> !key.equals(position.anchor())
+                && !key.equals(nowAtPath) && !seenAtPath.contains(key) && ROTATION_SUFFIX.matcher(sibling.getFileName().toString().substring(name)).matches());
         if (!unread.isEmpty()) {
             metrics.readGap();
             LOG.warn("{}: rotated again while the shipper was down, after the file it resumed in; these are not shipped, as the order they "
@@ -333,17 +327,34 @@ public final class FileFollower {
      * first lines cannot be told from another file's; compressed files are older rotations.
      */
     private List<Path> laterCopies(Path copy) throws IOException {
-        FileTime copied = Files.getLastModifiedTime(copy);
-        List<Path> later = new ArrayList<>();
+        BasicFileAttributes copied = attributes(copy);
+        if (copied == null) {
+            return List.of();
+        }
+        return siblingsWrittenAfter(copied.lastModifiedTime(), (sibling, key) -> !sibling.equals(copy) && !key.equals(position.anchor()));
+    }
+
+    /**
+     * Regular files beside the path and named like it ({@code path*}), other than the path itself,
+     * written after {@code since}, not compressed, that {@code wanted} accepts by path and
+     * identity. One that vanishes meanwhile (the next rotation deleting it) is passed over.
+     */
+    private List<Path> siblingsWrittenAfter(FileTime since, BiPredicate<Path, String> wanted) throws IOException {
+        List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
             for (Path sibling : siblings) {
-                if (!sibling.equals(path) && !sibling.equals(copy) && Files.isRegularFile(sibling, LinkOption.NOFOLLOW_LINKS)
-                        && Files.getLastModifiedTime(sibling).compareTo(copied) > 0 && !position.anchor().equals(fileKey(sibling)) && !compressed(sibling)) {
-                    later.add(sibling);
+                try {
+                    BasicFileAttributes file = Files.readAttributes(sibling, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!sibling.equals(path) && file.isRegularFile() && file.fileKey() != null && file.lastModifiedTime().compareTo(since) > 0
+                            && wanted.test(sibling, file.fileKey().toString()) && !compressed(sibling)) {
+                        found.add(sibling);
+                    }
+                } catch (NoSuchFileException gone) {
+                    // Not beside the path any more.
                 }
             }
         }
-        return later;
+        return found;
     }
 
     /** Whether the file begins as gzip, zstd, bzip2 or xz data does. */
