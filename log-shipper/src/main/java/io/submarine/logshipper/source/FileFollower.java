@@ -375,8 +375,9 @@ public final class FileFollower {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
             for (Path sibling : siblings) {
                 // The file itself, renamed meanwhile, is no copy of it.
-                if (!sibling.equals(path) && !position.anchor().equals(fileKey(sibling)) && Files.isRegularFile(sibling)
-                        && Files.size(sibling) >= position.offset() && startsWith(sibling, head)) {
+                BasicFileAttributes copy = attributes(sibling);
+                if (copy != null && !sibling.equals(path) && copy.isRegularFile() && copy.fileKey() != null
+                        && !position.anchor().equals(copy.fileKey().toString()) && copy.size() >= position.offset() && startsWith(sibling, head)) {
                     return sibling;
                 }
             }
