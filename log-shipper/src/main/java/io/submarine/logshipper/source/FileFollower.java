@@ -418,19 +418,22 @@ public final class FileFollower {
         if (position.anchor().equals(fileKey(path)) && !startsWith(path, HexFormat.of().parseHex(position.fingerprint()))) {
             // The path holds the same inode with other content: truncated in place (its copy may
             // hold our last lines) or reused by a new file; either way its own lines start at 0.
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-            openedAt = path;
-            truncated();
-            return;
+            channel = openIfThere(path);
+            if (channel != null) {
+                openedAt = path;
+                truncated();
+                return;
+            }
         }
         Path file = findByKey(position.anchor(), position.fingerprint());
-        if (file == null) {
+        // Found, then rotated away and deleted before it was opened: as gone.
+        channel = file == null ? null : openIfThere(file);
+        if (channel == null) {
             metrics.readGap();
             LOG.warn("{}: the file it was reading ({}) is gone; lines after byte {} of it are lost, going on with the file now at the path",
                     source, position.anchor(), position.offset());
             return;
         }
-        channel = FileChannel.open(file, StandardOpenOption.READ);
         openedAt = file;
         resumedAway = !file.equals(path);
         LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
