@@ -287,11 +287,12 @@ public final class FileFollower {
     /** Copy-truncate: the copy holds what was written after our last read; read it from there first. */
     private boolean truncated() throws IOException {
         Path copy = findCopy();
-        if (copy == null) {
+        FileChannel opened = copy == null ? null : openIfThere(copy);
+        if (opened == null) {
             metrics.readGap();
             LOG.warn("{} was truncated at byte {} and no copy of it was found beside it; going on from its start", source, position.offset());
         } else {
-            try (FileChannel copied = FileChannel.open(copy, StandardOpenOption.READ)) {
+            try (FileChannel copied = opened) {
                 long offset = position.offset();
                 ByteBuffer rest = ByteBuffer.allocate(BUSY_CHUNK);
                 while (true) {
