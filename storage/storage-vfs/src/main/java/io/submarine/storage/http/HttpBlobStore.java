@@ -92,11 +92,13 @@ final class HttpBlobStore implements BlobStore {
             // No HEAD here: ask for the first byte and read the size from Content-Range.
             HttpResponse<InputStream> first = send(location, request(location).header("Range", "bytes=0-0").GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream ignored = first.body()) {
+            try {
                 check(location, first.statusCode());
                 long size = first.headers().firstValue("Content-Range").map(r -> Long.parseLong(r.substring(r.indexOf('/') + 1)))
                         .orElse(first.headers().firstValueAsLong("Content-Length").orElse(0));
                 return info(location, first, size);
+            } finally {
+                first.body().close();
             }
         }
         check(location, head.statusCode());

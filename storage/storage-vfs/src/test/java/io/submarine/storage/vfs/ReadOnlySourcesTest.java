@@ -88,7 +88,7 @@ class ReadOnlySourcesTest {
         sshd.stop(true);
     }
 
-    /** Serves MODEL at /model.bin with Range support, 401 at /private/*, 404 elsewhere. */
+    /** Serves MODEL at /model.bin with Range support, 401 at /private/*, 405 to HEAD at /no-head/*, 404 elsewhere. */
     private static void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
@@ -96,7 +96,11 @@ class ReadOnlySourcesTest {
                 exchange.sendResponseHeaders(401, -1);
                 return;
             }
-            if (!path.equals("/model.bin") && !path.equals("/private/model.bin")) {
+            if (path.startsWith("/no-head/") && exchange.getRequestMethod().equals("HEAD")) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            if (!path.equals("/model.bin") && !path.equals("/private/model.bin") && !path.equals("/no-head/model.bin")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -142,6 +146,11 @@ class ReadOnlySourcesTest {
         assertThat(read(store.open(model))).isEqualTo(MODEL);
         assertThat(read(store.open(model, 1000, 5000))).isEqualTo(Arrays.copyOfRange(MODEL, 1000, 6000));
         assertThat(read(store.open(model, MODEL.length, 10))).isEmpty();
+    }
+
+    @Test
+    void aServerRefusingHeadIsAskedForTheFirstByteToLearnTheSize() throws IOException {
+        assertThat(store.stat(Location.of(httpBase + "/no-head/model.bin")).size()).isEqualTo(MODEL.length);
     }
 
     @Test
