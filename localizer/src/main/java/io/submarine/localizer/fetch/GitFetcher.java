@@ -54,16 +54,16 @@ public final class GitFetcher implements Fetcher {
     /** A ref resolved on the remote: the name to clone and the commit it points to. */
     record Resolved(String refName, String commit) {}
 
-    private final ContainerSystemReader system = ContainerSystemReader.install();
-
     @Override
     public Optional<String> currentRevision(Source source) throws IOException {
+        ContainerSystemReader.install();
         return Optional.of(resolve(source).commit());
     }
 
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
-        system.fileSystemOf(staging);
+        // Here, not at construction: a run without git sources loads none of JGit.
+        ContainerSystemReader.install().fileSystemOf(staging);
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;
