@@ -173,72 +173,58 @@ class FileFollowerTest {
 
     @Test
     void twoCopyTruncatesWhileTheShipperIsDownAreCountedAsAGap() throws Exception {
-        Path log = dir.resolve("app.log");
-        Position atEnd = shippedTwoLinesThenStopped(log);
-
         // logrotate with copytruncate and rotate 2, twice, while the shipper is down.
-        copyTruncatedWhileDown(log);
-        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
-        copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
-        append(log, "five\n");
-
-        Restarted restarted = restartedAt(log, atEnd);
+        Restarted restarted = restartedAfter(log -> {
+            copyTruncatedWhileDown(log);
+            Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+            copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
+            append(log, "five\n");
+        });
         assertThat(restarted.stream().linesRead()).as("three, from the older copy, and five; four is in the newer copy").isEqualTo(4);
         assertThat(readGaps(restarted.metrics())).isEqualTo(1);
     }
 
     @Test
     void oneCopyTruncateWhileDownIsNoGapThoughAnOlderRotationWasCompressedAfterIt() throws Exception {
-        Path log = dir.resolve("app.log");
-        Position atEnd = shippedTwoLinesThenStopped(log);
-
         // copytruncate with delaycompress: the copy before it is compressed after the new copy is made.
-        copyTruncatedWhileDown(log);
-        Path older = Files.write(dir.resolve("app.log.2.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
-        Files.setLastModifiedTime(older, FileTime.fromMillis(2_000_000));
-
-        Restarted restarted = restartedAt(log, atEnd);
+        Restarted restarted = restartedAfter(log -> {
+            copyTruncatedWhileDown(log);
+            Path older = Files.write(dir.resolve("app.log.2.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+            Files.setLastModifiedTime(older, FileTime.fromMillis(2_000_000));
+        });
         assertThat(restarted.stream().linesRead()).isEqualTo(4);
         assertThat(readGaps(restarted.metrics())).isZero();
     }
 
     @Test
     void aCopyDeletedWhileTheShipperIsDownIsAGap() throws Exception {
-        Path log = dir.resolve("app.log");
-        Position atEnd = shippedTwoLinesThenStopped(log);
-
-        copyTruncatedWhileDown(log);
-        Files.delete(dir.resolve("app.log.1"));
-
-        Restarted restarted = restartedAt(log, atEnd);
+        Restarted restarted = restartedAfter(log -> {
+            copyTruncatedWhileDown(log);
+            Files.delete(dir.resolve("app.log.1"));
+        });
         assertThat(restarted.stream().linesRead()).as("four; three went with the copy").isEqualTo(3);
         assertThat(readGaps(restarted.metrics())).isEqualTo(1);
     }
 
     @Test
     void filesRotatedAfterTheOneResumedInWhileTheShipperWasDownAreAGap() throws Exception {
-        Path log = dir.resolve("app.log");
-        Position atEnd = shippedTwoLinesThenStopped(log);
-
         // Rotated twice while the shipper is down: "three" went to app.log.1 unseen.
-        rotatedWhileDown(log, "three\n");
-        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
-        Files.move(log, dir.resolve("app.log.1"));
-        append(log, "four\n");
-
-        Restarted restarted = restartedAt(log, atEnd);
+        Restarted restarted = restartedAfter(log -> {
+            rotatedWhileDown(log, "three\n");
+            Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+            Files.move(log, dir.resolve("app.log.1"));
+            append(log, "four\n");
+        });
         assertThat(restarted.stream().linesRead()).as("one, two; four").isEqualTo(3);
         assertThat(readGaps(restarted.metrics())).isEqualTo(1);
     }
 
     @Test
     void oneRotationWhileTheShipperWasDownIsNoGapThoughAnotherFileBesideItWasWritten() throws Exception {
-        Path log = dir.resolve("app.log");
-        Position atEnd = shippedTwoLinesThenStopped(log);
-        rotatedWhileDown(log, "three\n");
-        append(dir.resolve("app.log.err"), "not a rotation of app.log\n");
-
-        Restarted restarted = restartedAt(log, atEnd);
+        Restarted restarted = restartedAfter(log -> {
+            rotatedWhileDown(log, "three\n");
+            append(dir.resolve("app.log.err"), "not a rotation of app.log\n");
+        });
         assertThat(restarted.stream().linesRead()).isEqualTo(3);
         assertThat(readGaps(restarted.metrics())).isZero();
     }
@@ -312,20 +298,29 @@ class FileFollowerTest {
         return two;
     }
 
-    /** Ships "one\ntwo\n" from {@code log} and stops: where the shipper stood. */
-    private Position shippedTwoLinesThenStopped(Path log) throws Exception {
+    /** What happens to the files while the shipper is down. */
+    @FunctionalInterface
+    private interface WhileDown {
+        void happen(Path log) throws Exception;
+    }
+
+    private record Restarted(LogStream stream, ShipperMetrics metrics) {}
+
+    /**
+     * Ships "one\ntwo\n" from app.log and stops; then {@code whileDown}; then the shipper is
+     * started again where it stood, after those two lines, and reads until quiet.
+     */
+    private Restarted restartedAfter(WhileDown whileDown) throws Exception {
+        Path log = dir.resolve("app.log");
         append(log, "one\ntwo\n");
         LogStream before = stream(StreamState.EMPTY);
         FileFollower stopped = follower(log, before);
         pollUntilQuiet(stopped);
         stopped.close();
-        return before.position(log.toString());
-    }
+        Position atEnd = before.position(log.toString());
 
-    private record Restarted(LogStream stream, ShipperMetrics metrics) {}
+        whileDown.happen(log);
 
-    /** The shipper started again at {@code atEnd}, after those two lines, and read until quiet. */
-    private Restarted restartedAt(Path log, Position atEnd) throws Exception {
         ShipperMetrics metrics = new ShipperMetrics();
         LogStream stream = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
         FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
