@@ -63,7 +63,8 @@ public final class ShutdownDeadline {
     /**
      * Runs {@link #runAll()} when the JVM is asked to stop (SIGTERM, SIGINT), then ends the
      * process with the outcome's exit code: 0 once everything is done, where the JVM would exit
-     * 143 for the signal and Kubernetes would show a clean stop as an error.
+     * 143 for the signal and Kubernetes would show a clean stop as an error. Install it once the
+     * program only waits to be stopped: a {@code System.exit} after it ends with that code too.
      */
     public void installHook() {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
