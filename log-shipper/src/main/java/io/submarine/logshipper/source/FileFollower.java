@@ -388,10 +388,8 @@ public final class FileFollower {
 
     /** Opens the file now at the path, from its start; false if there is none (yet). */
     private boolean openCurrentFile() throws IOException {
-        FileChannel opened;
-        try {
-            opened = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
+        FileChannel opened = openIfThere(path);
+        if (opened == null) {
             return false;
         }
         String key = fileKey(path);
