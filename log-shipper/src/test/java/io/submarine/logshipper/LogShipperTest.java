@@ -1,5 +1,7 @@
 package io.submarine.logshipper;
 
+import static io.submarine.logshipper.ShipperProcess.await;
+import static io.submarine.logshipper.ShipperProcess.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.sidecar.lifecycle.ExitCode;
@@ -7,10 +9,12 @@ import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +70,50 @@ class LogShipperTest {
                 scenario.assertShippedExactly(writer);
             }
             assertThat(scenario.warnings()).doesNotContain("not shipped");
+        }
+    }
+
+    @Test
+    void aFileTheShipperCannotReadWaitsWhileTheOthersShip() throws Exception {
+        // As when the app writes a log only its own user may read, and the sidecar runs as another.
+        Path secretLog = scenario.logs.resolve("secret.log");
+        try (LogWriter secret = new LogWriter(secretLog, 21); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 22)) {
+            secret.lines(200, 0, 0);
+            Files.setPosixFilePermissions(secretLog, Set.of());
+            app.lines(200, 0, 0);
+            try (ShipperProcess shipper = scenario.startBoundByFileModes()) {
+                int port = shipper.healthPort(Duration.ofSeconds(60));
+                shipper.awaitOutput(secretLog + " cannot be read", Duration.ofSeconds(30));
+                await("the unreadable file is counted", () -> metric(port, "logshipper_unreadable_files") == 1.0);
+                app.lines(300, 0, 0);
+                secret.lines(100, 0, 0);
+                await("every line of app.log is read", () -> metric(port, "logshipper_read_lines_total") == app.linesWritten());
+                assertThat(shipper.alive()).isTrue();
+
+                Files.setPosixFilePermissions(secretLog, PosixFilePermissions.fromString("rw-r--r--"));
+                await("secret.log is read too", () -> metric(port, "logshipper_read_lines_total") == app.linesWritten() + secret.linesWritten());
+                assertThat(metric(port, "logshipper_unreadable_files")).isZero();
+                assertThat(shipper.output()).contains(secretLog + " can be read again");
+                assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+            }
+            RemoteLog remote = scenario.remote("main");
+            Scenario.assertSameBytes("app.log", remote.bySource().get(scenario.logs.resolve("app.log").toString()).toByteArray(), app.written());
+            Scenario.assertSameBytes("secret.log", remote.bySource().get(secretLog.toString()).toByteArray(), secret.written());
+        }
+    }
+
+    @Test
+    void aSpoolThatCannotBeWrittenStopsTheShipperInsteadOfWaitingLikeAFile() throws Exception {
+        try (ShipperProcess shipper = scenario.startBoundByFileModes(); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 23)) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput("following", Duration.ofSeconds(30));
+            Files.setPosixFilePermissions(scenario.work.resolve("spool"), PosixFilePermissions.fromString("r-x------"));
+            await("the shipper stops", () -> {
+                app.lines(10, 0, 0);
+                return !shipper.alive();
+            });
+            assertThat(shipper.waitFor(Duration.ofSeconds(10))).isEqualTo(ExitCode.UNREACHABLE.code());
+            assertThat(shipper.output()).contains("writing stream main/0 to the spool failed").doesNotContain("cannot be read");
         }
     }
 

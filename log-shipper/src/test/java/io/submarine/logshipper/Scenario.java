@@ -36,6 +36,25 @@ final class Scenario {
      * add to them: a null value drops the flag, an empty one gives it without a value (a switch).
      */
     ShipperProcess start(String... overrides) throws IOException {
+        return ShipperProcess.start(work.getParent().resolve("shipper.log"), environment(), args(overrides));
+    }
+
+    /**
+     * Starts the shipper so that file modes bind it, as they bind a sidecar that runs as another
+     * user than the app: run as root, it goes without the capabilities that override them.
+     */
+    ShipperProcess startBoundByFileModes(String... overrides) throws IOException {
+        List<String> launcher = "root".equals(System.getProperty("user.name"))
+                ? List.of("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")
+                : List.of();
+        return ShipperProcess.start(work.getParent().resolve("shipper.log"), environment(), args(overrides), launcher);
+    }
+
+    private Map<String, String> environment() {
+        return Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString());
+    }
+
+    private List<String> args(String... overrides) {
         Map<String, String> flags = new java.util.LinkedHashMap<>();
         flags.put("--storage-uri", storageUri);
         flags.put("--files", "main=" + logs + "/*.log");
@@ -58,7 +77,7 @@ final class Scenario {
             }
         });
         settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
-        return ShipperProcess.start(work.getParent().resolve("shipper.log"), Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), args);
+        return args;
     }
 
     /** The shipper's warnings and errors over all its runs, to explain a failure. */

@@ -1,12 +1,17 @@
 package io.submarine.logshipper;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,8 +36,14 @@ final class ShipperProcess implements AutoCloseable {
     }
 
     static ShipperProcess start(Path log, Map<String, String> environment, List<String> args) throws IOException {
+        return start(log, environment, args, List.of());
+    }
+
+    /** With {@code launcher} before the JVM's command line: a program that runs it with fewer privileges, say. */
+    static ShipperProcess start(Path log, Map<String, String> environment, List<String> args, List<String> launcher) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The JVM flags the README gives for the image, by backend, so every test also proves they are enough.
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(jvmFlagsFor(args));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), LogShipper.class.getName()));
         command.addAll(args);
@@ -73,6 +84,25 @@ final class ShipperProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new IllegalStateException("log-shipper did not start:\n" + output());
+    }
+
+    /** The value of an unlabelled metric on /metrics, NaN if it is not there. */
+    static double metric(int port, String name) throws IOException, InterruptedException {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher matcher = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(body);
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
+    }
+
+    /** Waits up to a minute until {@code condition} holds. */
+    static void await(String what, Callable<Boolean> condition) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Whether the program logs {@code text} within {@code timeout}. */

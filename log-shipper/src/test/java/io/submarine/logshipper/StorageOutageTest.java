@@ -1,22 +1,18 @@
 package io.submarine.logshipper;
 
+import static io.submarine.logshipper.ShipperProcess.await;
+import static io.submarine.logshipper.ShipperProcess.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.testing.S3ProxyServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,23 +43,6 @@ class StorageOutageTest {
     void tearDown() throws Exception {
         store.close();
         s3.close();
-    }
-
-    private static double metric(int port, String name) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher matcher = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(body);
-        return matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
-    }
-
-    private static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     @Test

@@ -105,12 +105,22 @@ public final class LogStream {
      *
      * @return false if the stream was rewound since {@code readerGeneration}: nothing was
      *     appended, and the reader must seek to {@link #position} again
+     * @throws SpoolException if the spool could not be written
      */
     public synchronized boolean append(String source, int readerGeneration, byte[] data, int offset, int length, long count, Position after)
-            throws IOException {
+            throws SpoolException {
         if (readerGeneration != generation) {
             return false;
         }
+        try {
+            write(source, data, offset, length, count, after);
+        } catch (IOException e) {
+            throw new SpoolException(key(), e);
+        }
+        return true;
+    }
+
+    private void write(String source, byte[] data, int offset, int length, long count, Position after) throws IOException {
         if (length > 0) {
             if (open == null) {
                 openFirstByte = bytes;
@@ -125,7 +135,6 @@ public final class LogStream {
         if (open != null && open.bytes() >= maxSegmentBytes) {
             seal();
         }
-        return true;
     }
 
     /** Seals the open segment if it has been open for {@code age} or longer. */

@@ -34,6 +34,12 @@ public final class ShipperMetrics {
         gauge("logshipper_lag_seconds", "Age of the oldest line read but not yet committed.", lagSeconds);
     }
 
+    /** A gauge of the files that cannot be read now. */
+    public void unreadableFiles(DoubleSupplier count) {
+        gauge("logshipper_unreadable_files", "Log files (or the directories of globs) that cannot be read now; the log names each. "
+                + "Their lines wait, and each is tried again every poll.", count);
+    }
+
     private void gauge(String name, String help, DoubleSupplier value) {
         GaugeWithCallback.builder().name(name).help(help).callback(callback -> callback.call(value.getAsDouble())).register(registry);
     }

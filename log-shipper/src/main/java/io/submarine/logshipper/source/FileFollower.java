@@ -6,6 +6,7 @@ import io.submarine.logshipper.ship.ShipperMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -350,8 +351,8 @@ public final class FileFollower {
                             && wanted.test(sibling, file.fileKey().toString()) && !compressed(sibling)) {
                         found.add(sibling);
                     }
-                } catch (NoSuchFileException gone) {
-                    // Not beside the path any more.
+                } catch (NoSuchFileException | AccessDeniedException notReadable) {
+                    // Not beside the path any more, or not a file the shipper can read.
                 }
             }
         }
@@ -405,6 +406,17 @@ public final class FileFollower {
 
     /** Opens the file this follower stood in, wherever it is now (it may have been renamed). */
     private void seek() throws IOException {
+        try {
+            resume();
+        } catch (IOException e) {
+            // Seek again at the next poll rather than read on from a position half set.
+            generation = -1;
+            closeChannel();
+            throw e;
+        }
+    }
+
+    private void resume() throws IOException {
         closeChannel();
         generation = stream.generation();
         position = stream.position(source);
@@ -476,7 +488,8 @@ public final class FileFollower {
                 // Reads the head, however the channel splits it.
             }
             return java.util.Arrays.equals(start.array(), head);
-        } catch (NoSuchFileException gone) {
+        } catch (NoSuchFileException | AccessDeniedException notReadable) {
+            // Gone, or a file the shipper cannot read: not one it was reading.
             return false;
         }
     }

@@ -3,6 +3,7 @@ package io.submarine.logshipper.source;
 import io.submarine.logshipper.ship.LogStream;
 import io.submarine.logshipper.ship.Shipper;
 import io.submarine.logshipper.ship.ShipperMetrics;
+import io.submarine.logshipper.ship.SpoolException;
 import io.submarine.logshipper.ship.Uploader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * polls the followers round-robin, and sleeps {@code pollInterval} only when none had anything new.
  * Before each round it waits for room in the spool, so a storage outage slows reading instead of
  * filling the disk.
+ *
+ * <p>A file that cannot be read (its permissions, an I/O error) is named in a warning and counted
+ * in {@code logshipper_unreadable_files}; its lines wait where they are and it is tried again on
+ * every round, while the other files go on. Only a spool that cannot be written stops reading.
  */
 public final class FileSources implements Shipper.Source, AutoCloseable {
 
@@ -37,6 +42,8 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final Duration groupWait;
     private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
     private final Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
+    /** Files, or group directories, that failed at their last try, with why: warned once, not every round. */
+    private final Map<Path, String> unreadable = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean stopping;
     private volatile Throwable failure;
@@ -54,6 +61,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         this.groupWait = groupWait;
         this.reader = new Thread(this::readUntilStopped, "file-reader");
         reader.setDaemon(true);
+        metrics.unreadableFiles(unreadable::size);
     }
 
     public void start() {
@@ -88,14 +96,42 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         }
         boolean progressed = false;
         for (FileFollower follower : followers.values()) {
-            progressed |= follower.poll(draining);
+            try {
+                progressed |= follower.poll(draining);
+                readable(follower.path());
+            } catch (SpoolException e) {
+                throw e;
+            } catch (IOException e) {
+                unreadable(follower.path(), e);
+            }
         }
         return progressed;
     }
 
+    private void unreadable(Path file, IOException e) {
+        String why = e.toString();
+        if (!why.equals(unreadable.put(file, why))) {
+            LOG.warn("{} cannot be read ({}); its lines wait, it is tried again every poll, and the other files go on", file, why);
+        }
+    }
+
+    private void readable(Path file) {
+        if (!unreadable.isEmpty() && unreadable.remove(file) != null) {
+            LOG.info("{} can be read again; reading on where it stopped", file);
+        }
+    }
+
     private void scan() throws IOException {
         for (Map.Entry<FileGroup, LogStream> group : groups.entrySet()) {
-            for (Path file : group.getKey().matches()) {
+            List<Path> matches;
+            try {
+                matches = group.getKey().matches();
+                readable(group.getKey().base());
+            } catch (IOException e) {
+                unreadable(group.getKey().base(), e);
+                continue;
+            }
+            for (Path file : matches) {
                 if (followers.containsKey(file)) {
                     continue;
                 }
