@@ -103,6 +103,26 @@ class LogShipperTest {
     }
 
     @Test
+    void aDirectoryTheShipperCannotReadHidesNoOtherFileFromADeepGlob() throws Exception {
+        // A volume's lost+found is root's alone; a sidecar running as another user cannot list it.
+        Path lostAndFound = Files.createDirectories(scenario.logs.resolve("lost+found"));
+        Files.writeString(lostAndFound.resolve("recovered.log"), "not for the shipper\n");
+        Files.setPosixFilePermissions(lostAndFound, Set.of());
+        Path appLog = Files.createDirectories(scenario.logs.resolve("app")).resolve("app.log");
+        try (LogWriter app = new LogWriter(appLog, 24); ShipperProcess shipper = scenario.startBoundByFileModes("--files", "main=" + scenario.logs + "/**/*.log")) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput("following " + appLog, Duration.ofSeconds(30));
+            app.lines(300, 0, 0);
+            Thread.sleep(500);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+            assertThat(shipper.output()).contains(lostAndFound + " cannot be read");
+            RemoteLog remote = scenario.remote("main");
+            assertThat(remote.bySource()).containsOnlyKeys(appLog.toString());
+            Scenario.assertSameBytes("app/app.log", remote.content(), app.written());
+        }
+    }
+
+    @Test
     void aSpoolThatCannotBeWrittenStopsTheShipperInsteadOfWaitingLikeAFile() throws Exception {
         try (ShipperProcess shipper = scenario.startBoundByFileModes(); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 23)) {
             shipper.healthPort(Duration.ofSeconds(60));

@@ -36,7 +36,7 @@ public final class ShipperMetrics {
 
     /** A gauge of the files that cannot be read now. */
     public void unreadableFiles(DoubleSupplier count) {
-        gauge("logshipper_unreadable_files", "Log files (or the directories of globs) that cannot be read now; the log names each. "
+        gauge("logshipper_unreadable_files", "Log files that cannot be read now; the log names each. "
                 + "Their lines wait, and each is tried again every poll.", count);
     }
 

@@ -2,11 +2,16 @@ package io.submarine.logshipper.source;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * A named set of log files, {@code NAME=GLOB} on the command line: every file the glob matches,
@@ -36,18 +41,43 @@ public record FileGroup(String name, Path base, String glob) {
         return new FileGroup(name, base, glob);
     }
 
-    /** The regular files the glob matches now, in name order. */
-    public List<Path> matches() throws IOException {
+    /**
+     * The regular files the glob matches now, in name order. A directory that cannot be read, or
+     * that vanished meanwhile, is passed over and handed to {@code passedOver}: one unreadable
+     * directory (a volume's {@code lost+found}, say) must not hide the files in the others.
+     */
+    public List<Path> matches(BiConsumer<Path, IOException> passedOver) throws IOException {
         if (!Files.isDirectory(base)) {
             return List.of();
         }
         PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
         int depth = glob.contains("**") ? Integer.MAX_VALUE : Path.of(glob).getNameCount() - base.getNameCount();
-        try (Stream<Path> walk = Files.walk(base, depth)) {
-            return walk.filter(matcher::matches).filter(Files::isRegularFile).sorted().toList();
-        } catch (java.io.UncheckedIOException e) {
-            // A file vanished while walking; the next scan sees the directory as it is then.
-            return List.of();
-        }
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(base, Set.of(), depth, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                // A link is matched by what it points to, as a link to a log file is one.
+                if (matcher.matches(file) && (attributes.isRegularFile() || attributes.isSymbolicLink() && Files.isRegularFile(file))) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                passedOver.accept(file, e);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path directory, IOException e) {
+                if (e != null) {
+                    passedOver.accept(directory, e);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        found.sort(null);
+        return found;
     }
 }

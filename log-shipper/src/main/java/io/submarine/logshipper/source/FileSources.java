@@ -6,12 +6,15 @@ import io.submarine.logshipper.ship.ShipperMetrics;
 import io.submarine.logshipper.ship.SpoolException;
 import io.submarine.logshipper.ship.Uploader;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -42,8 +45,9 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final Duration groupWait;
     private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
     private final Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
-    /** Files, or group directories, that failed at their last try, with why: warned once, not every round. */
+    /** Files that failed at their last try, with why: warned once, not every round. */
     private final Map<Path, String> unreadable = new ConcurrentHashMap<>();
+    private final Set<Path> directoriesPassedOver = new HashSet<>();
     private final Thread reader;
     private volatile boolean stopping;
     private volatile Throwable failure;
@@ -121,17 +125,16 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         }
     }
 
+    /** A directory under a glob that could not be read: named once, as its files, if any, are not followed. */
+    private void passedOver(Path directory, IOException e) {
+        if (!(e instanceof NoSuchFileException) && directoriesPassedOver.add(directory)) {
+            LOG.warn("{} cannot be read ({}); files under it are not followed", directory, e.toString());
+        }
+    }
+
     private void scan() throws IOException {
         for (Map.Entry<FileGroup, LogStream> group : groups.entrySet()) {
-            List<Path> matches;
-            try {
-                matches = group.getKey().matches();
-                readable(group.getKey().base());
-            } catch (IOException e) {
-                unreadable(group.getKey().base(), e);
-                continue;
-            }
-            for (Path file : matches) {
+            for (Path file : group.getKey().matches(this::passedOver)) {
                 if (followers.containsKey(file)) {
                     continue;
                 }
