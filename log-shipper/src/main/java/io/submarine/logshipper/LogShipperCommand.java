@@ -280,11 +280,11 @@ final class LogShipperCommand implements Callable<Integer> {
         }
         LOG.error("{}", outcome.problem());
         try {
-            TerminationMessage.of(environment).write(ExitCode.DEADLINE.meaning() + ": " + outcome.problem());
+            TerminationMessage.of(environment).write(outcome.exitCode().meaning() + ": " + outcome.problem());
         } catch (IOException | RuntimeException notInAPod) {
             LOG.debug("no termination message written: {}", notInAPod.toString());
         }
-        return ExitCode.DEADLINE;
+        return outcome.exitCode();
     }
 
     /** Where the stream stands: the remote's last segment decides; if storage can't be asked now, the checkpoint does. */

@@ -103,6 +103,37 @@ class LogShipperTest {
     }
 
     @Test
+    void aFileStillUnreadableAtShutdownFailsItAndTheNextStartShipsIt() throws Exception {
+        Path secretLog = scenario.logs.resolve("secret.log");
+        try (LogWriter secret = new LogWriter(secretLog, 25); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 26)) {
+            secret.lines(100, 0, 0);
+            Files.setPosixFilePermissions(secretLog, Set.of());
+            app.lines(100, 0, 0);
+            try (ShipperProcess shipper = scenario.startBoundByFileModes()) {
+                shipper.healthPort(Duration.ofSeconds(60));
+                shipper.awaitOutput(secretLog + " cannot be read", Duration.ofSeconds(30));
+                assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output())
+                        .isEqualTo(ExitCode.UNREACHABLE.code());
+            }
+            assertThat(Files.readString(scenario.termination)).contains("could not be read", secretLog.toString(), "_COMPLETE not written");
+            RemoteLog first = scenario.remote("main");
+            Scenario.assertSameBytes("app.log", first.bySource().get(scenario.logs.resolve("app.log").toString()).toByteArray(), app.written());
+            assertThat(first.complete()).isEmpty();
+
+            // The sidecar restarted in the same pod, once the file can be read.
+            Files.setPosixFilePermissions(secretLog, PosixFilePermissions.fromString("rw-r--r--"));
+            try (ShipperProcess again = scenario.startBoundByFileModes()) {
+                again.healthPort(Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(again.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", again.output()).isZero();
+            }
+            RemoteLog remote = scenario.remote("main");
+            Scenario.assertSameBytes("secret.log", remote.bySource().get(secretLog.toString()).toByteArray(), secret.written());
+            assertThat(remote.complete().orElseThrow()).contains("\"lines\":200");
+        }
+    }
+
+    @Test
     void aDirectoryTheShipperCannotReadHidesNoOtherFileFromADeepGlob() throws Exception {
         // A volume's lost+found is root's alone; a sidecar running as another user cannot list it.
         Path lostAndFound = Files.createDirectories(scenario.logs.resolve("lost+found"));

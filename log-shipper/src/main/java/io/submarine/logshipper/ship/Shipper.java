@@ -1,6 +1,7 @@
 package io.submarine.logshipper.ship;
 
 import io.submarine.logsegment.SegmentJson;
+import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.WriteMode;
 import java.io.ByteArrayInputStream;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,10 +32,21 @@ public final class Shipper {
     public interface Source {
         /** Reads what is left and stops, within {@code timeout}. */
         void drain(Duration timeout) throws IOException, InterruptedException;
+
+        /** What this source could not read by the end of its drain, or null if it read everything. */
+        default String unread() {
+            return null;
+        }
     }
 
     /** How shutdown went; {@code problem} is null when everything was shipped and completed. */
-    public record Outcome(String problem) {
+    public record Outcome(ExitCode exitCode, String problem) {
+        static final Outcome COMPLETE = new Outcome(ExitCode.OK, null);
+
+        static Outcome leftWork(String problem) {
+            return new Outcome(ExitCode.DEADLINE, problem);
+        }
+
         public boolean complete() {
             return problem == null;
         }
@@ -113,20 +126,26 @@ public final class Shipper {
                 stream.seal();
             }
             if (!uploader.awaitEmpty(left(end))) {
-                outcome = new Outcome(String.format("the %s shutdown deadline passed with %d segments (%d bytes compressed) not uploaded; "
+                outcome = Outcome.leftWork(String.format("the %s shutdown deadline passed with %d segments (%d bytes compressed) not uploaded; "
                         + "they stay in the spool and their lines are read again from the sources on the next start; _COMPLETE not written",
                         deadline, uploader.waitingSegments(), uploader.spoolBytes()));
+                return outcome;
+            }
+            List<String> unread = sources.stream().map(Source::unread).filter(Objects::nonNull).toList();
+            if (!unread.isEmpty()) {
+                // The streams are not complete: a later start in this pod reads on from the checkpoint.
+                outcome = new Outcome(ExitCode.UNREACHABLE, String.join("; ", unread) + "; _COMPLETE not written");
                 return outcome;
             }
             for (LogStream stream : streams) {
                 writeComplete(stream);
             }
-            outcome = new Outcome(null);
+            outcome = Outcome.COMPLETE;
         } catch (IOException | RuntimeException e) {
-            outcome = new Outcome("shutdown failed: " + e.getMessage());
+            outcome = Outcome.leftWork("shutdown failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            outcome = new Outcome("shutdown interrupted");
+            outcome = Outcome.leftWork("shutdown interrupted");
         }
         return outcome;
     }

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -176,6 +177,14 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         while (pollAll(true) && System.nanoTime() < end) {
             // Read on until nothing is left.
         }
+    }
+
+    @Override
+    public String unread() {
+        if (unreadable.isEmpty()) {
+            return null;
+        }
+        return "these files could not be read, and their lines after the last read are not shipped: " + new TreeSet<>(unreadable.keySet());
     }
 
     /** Streams and the files being read now, for logs. */
