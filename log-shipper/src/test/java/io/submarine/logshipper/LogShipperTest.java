@@ -140,7 +140,8 @@ class LogShipperTest {
         Files.writeString(lostAndFound.resolve("recovered.log"), "not for the shipper\n");
         Files.setPosixFilePermissions(lostAndFound, Set.of());
         Path appLog = Files.createDirectories(scenario.logs.resolve("app")).resolve("app.log");
-        try (LogWriter app = new LogWriter(appLog, 24); ShipperProcess shipper = scenario.startBoundByFileModes("--files", "main=" + scenario.logs + "/**/*.log")) {
+        try (LogWriter app = new LogWriter(appLog, 24);
+                ShipperProcess shipper = scenario.startBoundByFileModes("--files", "main=" + scenario.logs + "/**/*.log")) {
             shipper.healthPort(Duration.ofSeconds(60));
             shipper.awaitOutput("following " + appLog, Duration.ofSeconds(30));
             app.lines(300, 0, 0);
