@@ -78,12 +78,8 @@ class LogShipperTest {
         // As when the app writes a log only its own user may read, and the sidecar runs as another.
         Path secretLog = scenario.logs.resolve("secret.log");
         try (LogWriter secret = new LogWriter(secretLog, 21); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 22)) {
-            secret.lines(200, 0, 0);
-            Files.setPosixFilePermissions(secretLog, Set.of());
-            app.lines(200, 0, 0);
-            try (ShipperProcess shipper = scenario.startBoundByFileModes()) {
+            try (ShipperProcess shipper = startWhileUnreadable(secret, secretLog, app, 200)) {
                 int port = shipper.healthPort(Duration.ofSeconds(60));
-                shipper.awaitOutput(secretLog + " cannot be read", Duration.ofSeconds(30));
                 await("the unreadable file is counted", () -> metric(port, "logshipper_unreadable_files") == 1.0);
                 app.lines(300, 0, 0);
                 secret.lines(100, 0, 0);
@@ -102,16 +98,30 @@ class LogShipperTest {
         }
     }
 
+    /**
+     * Writes {@code lines} lines to each file, takes every permission off {@code secretLog}, and
+     * starts a shipper bound by file modes; returns once it has said it cannot read that file.
+     */
+    private ShipperProcess startWhileUnreadable(LogWriter secret, Path secretLog, LogWriter app, int lines) throws Exception {
+        secret.lines(lines, 0, 0);
+        Files.setPosixFilePermissions(secretLog, Set.of());
+        app.lines(lines, 0, 0);
+        ShipperProcess shipper = scenario.startBoundByFileModes();
+        try {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput(secretLog + " cannot be read", Duration.ofSeconds(30));
+            return shipper;
+        } catch (Exception | Error e) {
+            shipper.close();
+            throw e;
+        }
+    }
+
     @Test
     void aFileStillUnreadableAtShutdownFailsItAndTheNextStartShipsIt() throws Exception {
         Path secretLog = scenario.logs.resolve("secret.log");
         try (LogWriter secret = new LogWriter(secretLog, 25); LogWriter app = new LogWriter(scenario.logs.resolve("app.log"), 26)) {
-            secret.lines(100, 0, 0);
-            Files.setPosixFilePermissions(secretLog, Set.of());
-            app.lines(100, 0, 0);
-            try (ShipperProcess shipper = scenario.startBoundByFileModes()) {
-                shipper.healthPort(Duration.ofSeconds(60));
-                shipper.awaitOutput(secretLog + " cannot be read", Duration.ofSeconds(30));
+            try (ShipperProcess shipper = startWhileUnreadable(secret, secretLog, app, 100)) {
                 assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output())
                         .isEqualTo(ExitCode.UNREACHABLE.code());
             }
