@@ -3,6 +3,7 @@ package io.submarine.localizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.testing.ExternalServer;
 import io.submarine.storage.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -133,6 +134,8 @@ class GitTransportsTest {
                     "--password-file", passwordFile.toString())).isZero();
             assertThat(checkedOut("trainer")).isEqualTo(head);
             assertThat(Files.readString(code.resolve("trainer/.git/config"))).doesNotContain(password);
+            // Read from its file, the password is masked in whatever the program writes from then on, whatever quotes it.
+            assertThat(Redactor.global().redact("the server said: " + password)).doesNotContain(password);
 
             String inUrl = server.url("trainer.git").replace("http://", "http://alice:" + password + "@");
             assertThat(localize("--url", inUrl, "--name", "inline")).isZero();

@@ -3,6 +3,7 @@ package io.submarine.localizer.fetch;
 import io.submarine.localizer.spec.Credentials;
 import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SpecException;
+import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.Location;
 import java.io.File;
 import java.io.IOException;
@@ -291,10 +292,10 @@ public final class GitFetcher implements Fetcher {
     private static CredentialsProvider credentialsFor(String url, Credentials credentials) throws IOException {
         if (credentials.tokenFile() != null) {
             String user = credentials.usernameFile() != null ? read(credentials.usernameFile()) : DEFAULT_TOKEN_USER;
-            return new UsernamePasswordCredentialsProvider(user, read(credentials.tokenFile()));
+            return new UsernamePasswordCredentialsProvider(user, readSecret(credentials.tokenFile()));
         }
         if (credentials.passwordFile() != null) {
-            return new UsernamePasswordCredentialsProvider(read(credentials.usernameFile()), read(credentials.passwordFile()));
+            return new UsernamePasswordCredentialsProvider(read(credentials.usernameFile()), readSecret(credentials.passwordFile()));
         }
         String userInfo = userInfo(url);
         if (userInfo != null && userInfo.contains(":")) {
@@ -348,6 +349,13 @@ public final class GitFetcher implements Fetcher {
             return url;
         }
         return url.replaceFirst(Pattern.quote(userInfo) + "@", userInfo.substring(0, userInfo.indexOf(':')) + "@");
+    }
+
+    /** A password or token, masked from then on in every log line and message the program writes. */
+    private static String readSecret(Path file) throws IOException {
+        String secret = read(file);
+        Redactor.global().register(secret);
+        return secret;
     }
 
     private static String read(Path file) throws IOException {
