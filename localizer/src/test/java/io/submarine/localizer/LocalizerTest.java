@@ -305,6 +305,11 @@ class LocalizerTest {
         assertThat(TestRepos.git(code.resolve("shallow-app/lib"), "rev-list", "--all", "--count")).as("shallow: lib's commit alone").isEqualTo("1");
         assertThat(TestRepos.git(code.resolve("shallow-app"), "status", "--porcelain")).isEmpty();
 
+        Path vendored = TestRepos.withSubmodules(work.resolve("repos/vendored"), Map.of("vendor/lib", "file://" + lib));
+        assertThat(localize("--url", "file://" + vendored, "--name", "vendor", "--subpath", "vendor", "--submodules", "shallow",
+                "--allow-file-submodules")).as("a submodule inside the subpath").isZero();
+        assertThat(Files.readString(code.resolve("vendor/lib/README.md"))).isEqualTo("second\n");
+
         assertThat(localize("--url", "file://" + app, "--name", "bare-app")).isZero();
         assertThat(code.resolve("bare-app/app.py")).exists();
         assertThat(code.resolve("bare-app/lib/README.md")).doesNotExist();

@@ -25,8 +25,11 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.api.errors.JGitInternalException;
 import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.lib.ConfigConstants;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.submodule.SubmoduleWalk;
@@ -68,12 +71,14 @@ public final class GitFetcher implements Fetcher {
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;
-        if (bySha && source.depth() > 0 && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), checkout)) {
+        if (bySha && source.depth() > 0
+                && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), source.subpath(), checkout)) {
             return withSubmodules(source, resolved, checkout, staging);
         }
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
-                .setDirectory(checkout.toFile());
+                .setDirectory(checkout.toFile())
+                .setNoCheckout(true); // checkOut writes the tree, on several threads
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -82,15 +87,48 @@ public final class GitFetcher implements Fetcher {
                 clone.setDepth(source.depth());
             }
         }
-        // A commit the server would not send alone: clone all history, then reset to it.
+        // For a commit the server would not send alone, all history comes, and the commit is checked out.
         try (Git git = clone.call()) {
-            if (bySha) {
-                git.reset().setMode(ResetCommand.ResetType.HARD).setRef(resolved.commit()).call();
-            }
+            checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath());
         } catch (GitAPIException e) {
             throw classify(source, e);
         }
         return withSubmodules(source, resolved, checkout, staging);
+    }
+
+    /**
+     * Points HEAD at {@code commit} as git clone does, on a local branch that tracks origin's
+     * when {@code refName} is a branch and detached otherwise, then writes the files (only those
+     * under {@code subpath} if there is one) and the index.
+     */
+    private static void checkOut(Repository repository, String refName, String commit, String subpath) throws IOException {
+        ObjectId id = ObjectId.fromString(commit);
+        if (refName != null && refName.startsWith(Constants.R_HEADS)) {
+            force(repository.updateRef(refName), id);
+            RefUpdate head = repository.updateRef(Constants.HEAD);
+            head.disableRefLog();
+            checkUpdated(head, head.link(refName));
+            StoredConfig config = repository.getConfig();
+            String branch = Repository.shortenRefName(refName);
+            config.setString(ConfigConstants.CONFIG_BRANCH_SECTION, branch, ConfigConstants.CONFIG_KEY_REMOTE, Constants.DEFAULT_REMOTE_NAME);
+            config.setString(ConfigConstants.CONFIG_BRANCH_SECTION, branch, ConfigConstants.CONFIG_KEY_MERGE, refName);
+            config.save();
+        } else {
+            force(repository.updateRef(Constants.HEAD, true), id);
+        }
+        String only = subpath == null ? "" : Path.of(subpath).normalize().toString();
+        ParallelCheckout.checkout(repository, id, only.isEmpty() ? List.of() : List.of(only));
+    }
+
+    private static void force(RefUpdate update, ObjectId id) throws IOException {
+        update.setNewObjectId(id);
+        checkUpdated(update, update.forceUpdate());
+    }
+
+    private static void checkUpdated(RefUpdate update, RefUpdate.Result result) throws IOException {
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
+            throw new IOException("could not set " + update.getName() + " in the new clone: " + result);
+        }
     }
 
     /**
@@ -186,14 +224,14 @@ public final class GitFetcher implements Fetcher {
      * False, with {@code checkout} emptied, if the server would not (protocol v0 servers and
      * some forges refuse commits they did not advertise); the caller then clones all history.
      */
-    private boolean fetchCommitAlone(Source source, String url, String commit, int depth, Path checkout) throws IOException {
+    private boolean fetchCommitAlone(Source source, String url, String commit, int depth, String subpath, Path checkout) throws IOException {
         try (Git git = Git.init().setDirectory(checkout.toFile()).call()) {
             StoredConfig config = git.getRepository().getConfig();
             config.setString("remote", "origin", "url", url);
             config.setInt("protocol", null, "version", 2);
             config.save();
             configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized")).setDepth(depth).call();
-            git.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
+            checkOut(git.getRepository(), null, commit, subpath);
             return true;
         } catch (GitAPIException | JGitInternalException e) {
             LOG.info("source '{}': {} would not send commit {} alone ({}); cloning all history instead", source.name(), Location.redact(url), commit,
@@ -217,7 +255,7 @@ public final class GitFetcher implements Fetcher {
                     String url = submoduleUrl(source, walk);
                     String commit = walk.getObjectId().getName();
                     Path directory = checkout.resolve(walk.getPath());
-                    if (!fetchCommitAlone(source, url, commit, 1, directory)) {
+                    if (!fetchCommitAlone(source, url, commit, 1, null, directory)) {
                         try (Git submodule = configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile()).call()) {
                             submodule.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
                         }
