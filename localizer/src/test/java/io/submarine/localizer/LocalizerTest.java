@@ -21,6 +21,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -227,6 +230,63 @@ class LocalizerTest {
         assertThat(models.resolve("m")).doesNotExist();
         assertThat(localize("--type", "model", "--name", "m", "--url", "file://" + version, "--allow-uncommitted")).isZero();
         assertThat(models.resolve("m/saved_model.pb")).exists();
+    }
+
+    /**
+     * One file of a model failing ends the fetch at once, not after the files before it in the
+     * manifest, and the localizer returns only once the other downloads have stopped: one still
+     * writing would put files back into the staging directory being discarded.
+     */
+    @Test
+    void aModelFileFailingStopsTheOtherDownloadsBeforeTheLocalizerReturns() throws Exception {
+        byte[] slow = new byte[100 * 4096]; // sent 4 KiB every 50 ms: 5 s
+        byte[] original = "the original content".getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = JSON.writeValueAsBytes(Map.of("format", 1, "model", "m", "version", "1", "files", List.of(
+                Map.of("path", "variables/slow.bin", "size", slow.length, "sha256", sha256(slow)),
+                Map.of("path", "assets/foo.txt", "size", original.length, "sha256", sha256(original)))));
+        Map<String, byte[]> served = Map.of("_MANIFEST.json", manifest, "variables/slow.bin", slow, "assets/foo.txt", "tampered".getBytes());
+        AtomicBoolean slowSent = new AtomicBoolean();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ExecutorService handlers = Executors.newCachedThreadPool();
+        server.setExecutor(handlers);
+        server.createContext("/models/m/1/", exchange -> {
+            try (exchange) {
+                byte[] body = served.get(exchange.getRequestURI().getPath().substring("/models/m/1/".length()));
+                if (body == null || exchange.getRequestMethod().equals("HEAD")) {
+                    exchange.getResponseHeaders().set("Content-Length", Integer.toString(body == null ? 0 : body.length));
+                    exchange.sendResponseHeaders(body == null ? 404 : 200, -1);
+                    return;
+                }
+                exchange.sendResponseHeaders(200, body.length);
+                OutputStream out = exchange.getResponseBody();
+                if (body != slow) {
+                    out.write(body);
+                    return;
+                }
+                for (int at = 0; at < slow.length; at += 4096) {
+                    out.write(slow, at, 4096);
+                    out.flush();
+                    Thread.sleep(50);
+                }
+                slowSent.set(true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/models/m/1/";
+            assertThat(localize("--type", "model", "--name", "m", "--url", url)).isEqualTo(ExitCode.CHECKSUM.code());
+            List<Thread> downloading = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().equals("model-fetch") && thread.isAlive()).toList();
+            assertThat(downloading).as("downloads still running").isEmpty();
+            assertThat(slowSent).as("the failure waited for the slow file").isFalse();
+            assertThat(models.resolve("m")).doesNotExist();
+            assertThat(hiddenLeftovers(models)).isEmpty();
+        } finally {
+            server.stop(0);
+            handlers.shutdownNow();
+        }
     }
 
     /**

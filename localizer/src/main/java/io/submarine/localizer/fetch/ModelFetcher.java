@@ -7,22 +7,30 @@ import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobIterator;
 import io.submarine.storage.BlobNotFoundException;
 import io.submarine.storage.BlobStore;
-import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model version written by artifact-sync: {@code _MANIFEST.json} (written last, so its presence
@@ -32,7 +40,11 @@ import java.util.regex.Pattern;
  */
 public final class ModelFetcher implements Fetcher {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFetcher.class);
     static final String MANIFEST = "_MANIFEST.json";
+    /** How long the other downloads get to stop after one fails; a stuck read may not notice at once. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    private static final int COPY_BUFFER = 64 << 10;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,9 +74,8 @@ public final class ModelFetcher implements Fetcher {
             return copyPrefix(store, version, staging);
         }
         List<ManifestFile> files = parse(manifest, version);
-        List<Long> sizes = fetchAll(store, version, files, staging);
-        return new Fetched("manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest)), files.size(),
-                sizes.stream().mapToLong(Long::longValue).sum());
+        long bytes = fetchAll(store, version, files, staging);
+        return new Fetched("manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest)), files.size(), bytes);
     }
 
     static List<ManifestFile> parse(byte[] manifest, Location version) throws InvalidContentException {
@@ -91,24 +102,41 @@ public final class ModelFetcher implements Fetcher {
         return files;
     }
 
-    private List<Long> fetchAll(BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
+    /**
+     * All files, {@code parallelism} at a time. The first failure stops the others, and returns
+     * only once none is running: a download still writing would put files back into the staged
+     * tree the caller is discarding.
+     */
+    private long fetchAll(BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, files.size())), runnable -> {
             Thread thread = new Thread(runnable, "model-fetch");
             thread.setDaemon(true);
             return thread;
         });
         try {
-            List<Future<Long>> results = new ArrayList<>();
+            CompletionService<Long> downloads = new ExecutorCompletionService<>(pool);
             for (ManifestFile file : files) {
-                results.add(pool.submit(() -> fetchOne(store, version, file, staging)));
+                downloads.submit(() -> fetchOne(store, version, file, staging));
             }
-            List<Long> sizes = new ArrayList<>();
-            for (Future<Long> result : results) {
-                sizes.add(await(result));
+            long bytes = 0;
+            for (int i = 0; i < files.size(); i++) {
+                bytes += await(downloads);
             }
-            return sizes;
+            return bytes;
         } finally {
             pool.shutdownNow();
+            awaitStopped(pool);
+        }
+    }
+
+    private static void awaitStopped(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                LOG.warn("a model file download did not stop within {} s of being told to; it may still write into the discarded staging "
+                        + "directory, which the next run removes", STOP_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -116,8 +144,17 @@ public final class ModelFetcher implements Fetcher {
         Location location = version.resolve(file.path());
         Path local = staging.resolve(file.path());
         Files.createDirectories(local.getParent());
-        try (InputStream raw = store.open(location); Digests in = new Digests(raw, location.toString())) {
-            long bytes = Files.copy(in, local);
+        long bytes = 0;
+        try (InputStream raw = store.open(location); Digests in = new Digests(raw, location.toString());
+                OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buffer = new byte[COPY_BUFFER];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                if (Thread.currentThread().isInterrupted()) { // another file failed: the version will not be put in place
+                    throw new InterruptedIOException("stopped: another file of " + version + " failed");
+                }
+                out.write(buffer, 0, n);
+                bytes += n;
+            }
             String sha256 = in.finish();
             if (bytes != file.size() || !sha256.equals(file.sha256())) {
                 throw new ChecksumMismatchException(location + " (" + bytes + " bytes)", file.sha256() + " (" + file.size() + " bytes)", sha256);
@@ -149,12 +186,13 @@ public final class ModelFetcher implements Fetcher {
         return new Fetched("uncommitted", files, bytes);
     }
 
-    private static long await(Future<Long> result) throws IOException {
+    /** The size of the next download to finish, or its failure. */
+    private static long await(CompletionService<Long> downloads) throws IOException {
         try {
-            return result.get();
+            return downloads.take().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while fetching a model");
+            throw new InterruptedIOException("interrupted while fetching a model");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
