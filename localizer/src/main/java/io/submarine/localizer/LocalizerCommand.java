@@ -13,6 +13,7 @@ import io.submarine.localizer.spec.SpecFile;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
+import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.retry.RetryPolicy;
 import java.net.URI;
@@ -156,7 +157,8 @@ final class LocalizerCommand implements Callable<Integer> {
             throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive");
         }
         Reporting reporting = reporting();
-        try (SourceStorage storage = new SourceStorage(StorageConfig.fromEnvironment(environment).with(settings))) {
+        StorageConfig storageConfig = StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register);
+        try (SourceStorage storage = new SourceStorage(storageConfig)) {
             LocalizationRun run = new LocalizationRun(Map.of(
                     SourceType.GIT, new GitFetcher(),
                     SourceType.ARCHIVE, new ArchiveFetcher(storage::forSource, limits),
@@ -187,7 +189,7 @@ final class LocalizerCommand implements Callable<Integer> {
             } catch (java.io.IOException e) {
                 throw new SpecException("--metastore-token-file names " + metastoreTokenFile + ", which cannot be read");
             }
-            io.submarine.sidecar.log.Redactor.global().register(token.get());
+            Redactor.global().register(token.get());
         }
         PodIdentity identity;
         try {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.sidecar.log.Redactor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,7 +168,8 @@ class LocalizerTest {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/private/model.tar.gz", exchange -> {
             try (exchange) {
-                if (!"Bearer hub-token-31337".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                if (!"Bearer hub-token-31337".equals(exchange.getRequestHeaders().getFirst("Authorization"))
+                        || !"hub-key-4242".equals(exchange.getRequestHeaders().getFirst("X-Api-Key"))) {
                     exchange.sendResponseHeaders(401, -1);
                     return;
                 }
@@ -178,9 +180,10 @@ class LocalizerTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/private/model.tar.gz";
-            Path headers = Files.writeString(work.resolve("hub-headers"), "Authorization: Bearer hub-token-31337\n");
+            Path headers = Files.writeString(work.resolve("hub-headers"), "Authorization: Bearer hub-token-31337\nX-Api-Key: hub-key-4242\n");
             assertThat(localize("--type", "archive", "--name", "hub", "--url", url, "--headers-file", headers.toString())).isZero();
             assertThat(code.resolve("hub/model.onnx")).hasContent("onnx");
+            assertThat(Redactor.global().redact("rejected key hub-key-4242")).as("masked in every log line").doesNotContain("hub-key-4242");
             assertThat(localize("--type", "archive", "--name", "anonymous", "--url", url)).isEqualTo(ExitCode.AUTH.code());
             assertThat(code.resolve("anonymous")).doesNotExist();
         } finally {

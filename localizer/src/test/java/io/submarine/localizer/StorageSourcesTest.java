@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import io.submarine.sidecar.lifecycle.ExitCode;
+import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
@@ -172,6 +173,7 @@ class StorageSourcesTest {
             assertThat(exit).isZero();
             assertThat(Files.readString(code.resolve("trainer/main.py"))).isEqualTo("print('over sftp')\n");
             assertThat(Files.readString(code.resolve(".localized.json"))).doesNotContain("sftp-secret-31");
+            assertThat(Redactor.global().redact("auth failed for sftp-secret-31")).as("masked in every log line").doesNotContain("sftp-secret-31");
         } finally {
             sshd.stop(true);
         }
@@ -185,5 +187,6 @@ class StorageSourcesTest {
         assertThat(localize(code, "--type", "archive", "--url", "s3://code/missing.tar.gz", "--set", "s3.secret-access-key-file=" + wrongSecret))
                 .isEqualTo(ExitCode.AUTH.code());
         assertThat(code.resolve("missing")).doesNotExist();
+        assertThat(Redactor.global().redact("signed with nope-nope-nope")).as("masked in every log line").doesNotContain("nope-nope-nope");
     }
 }

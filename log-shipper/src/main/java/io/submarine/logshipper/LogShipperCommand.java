@@ -155,7 +155,8 @@ final class LogShipperCommand implements Callable<Integer> {
         ShipperMetrics metrics = new ShipperMetrics();
         MetastoreClient metastore = metastore();
         SegmentReporter reporter = metastore == null ? null : new SegmentReporter(metastore, identity);
-        BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings));
+        BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings)
+                .withSecretSink(Redactor.global()::register));
         Uploader uploader = new Uploader(store, checkpoint, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
                 reporter != null ? reporter : (stream, location, index) -> { });
         Shipper shipper = new Shipper(uploader, checkpoint, store, segmentAge, Clock.systemUTC());

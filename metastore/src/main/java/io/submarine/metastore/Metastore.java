@@ -3,13 +3,14 @@ package io.submarine.metastore;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.lifecycle.Program;
 import io.submarine.sidecar.lifecycle.ShutdownDeadline;
+import io.submarine.sidecar.log.Redactor;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import io.submarine.storage.BlobStores;
-import io.submarine.storage.StorageConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +72,8 @@ public final class Metastore implements Callable<Integer> {
             throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
         }
         Optional<MetastoreServer.Tls> tls = tlsCertFile == null ? Optional.empty() : Optional.of(new MetastoreServer.Tls(tlsCertFile, tlsKeyFile));
-        BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings));
+        BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings)
+                .withSecretSink(Redactor.global()::register));
         MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage);
         LOG.info("metastore listening on {}:{}", host, server.port());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Settings for the backends, as {@code <backend>.<kebab-name>} keys ({@code s3.endpoint},
@@ -16,24 +17,38 @@ import java.util.TreeMap;
  * {@code SUBMARINE_STORAGE_S3_PATH_STYLE} for {@code s3.path-style}.
  *
  * <p>Secrets are never values here: a key ending in {@code -file} names a file holding the
- * secret, read by {@link #secret}, so the value can't leak through a pod spec or a log line.
+ * secret, read by {@link #secret}, so the value can't leak through a pod spec. A program hands
+ * each secret read to its log redactor through {@link #withSecretSink}, so a client library's
+ * message that quotes one is masked too.
  */
 public final class StorageConfig {
 
     private static final String ENV_PREFIX = "SUBMARINE_STORAGE_";
 
-    private final Map<String, String> values;
+    private static final Consumer<String> NO_SINK = secret -> { };
 
-    private StorageConfig(Map<String, String> values) {
+    private final Map<String, String> values;
+    private final Consumer<String> secretSink;
+
+    private StorageConfig(Map<String, String> values, Consumer<String> secretSink) {
         this.values = Map.copyOf(values);
+        this.secretSink = secretSink;
     }
 
     public static StorageConfig of(Map<String, String> values) {
-        return new StorageConfig(values);
+        return new StorageConfig(values, NO_SINK);
     }
 
     public static StorageConfig empty() {
-        return new StorageConfig(Map.of());
+        return of(Map.of());
+    }
+
+    /**
+     * These settings, handing every secret read through them (or through configs made from them
+     * by {@link #with}) to {@code sink} before a backend gets it: a program's log redactor.
+     */
+    public StorageConfig withSecretSink(Consumer<String> sink) {
+        return new StorageConfig(values, sink);
     }
 
     /** Keys from {@code SUBMARINE_STORAGE_<BACKEND>_<NAME>} variables; others are ignored. */
@@ -49,14 +64,14 @@ public final class StorageConfig {
                 values.put(rest.substring(0, split) + "." + rest.substring(split + 1).replace('_', '-'), value);
             }
         });
-        return new StorageConfig(values);
+        return of(values);
     }
 
     /** These settings with {@code overrides} on top. */
     public StorageConfig with(Map<String, String> overrides) {
         Map<String, String> merged = new TreeMap<>(values);
         merged.putAll(overrides);
-        return new StorageConfig(merged);
+        return new StorageConfig(merged, secretSink);
     }
 
     /** The settings whose keys start with {@code prefix}, with the prefix removed. */
@@ -106,11 +121,22 @@ public final class StorageConfig {
         if (file.isEmpty()) {
             return Optional.empty();
         }
+        String secret;
         try {
-            return Optional.of(Files.readString(Path.of(file.get()), StandardCharsets.UTF_8).trim());
+            secret = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             throw new StorageConfigException(fileKey + " names " + file.get() + ", which cannot be read: " + e.getClass().getSimpleName());
         }
+        secretSink.accept(secret);
+        return Optional.of(secret);
+    }
+
+    /**
+     * Hands a part of a secret file to the secret sink, for a backend that parses the file
+     * (each value of an http headers file): the parts can appear where the whole file never does.
+     */
+    public void treatAsSecret(String part) {
+        secretSink.accept(part);
     }
 
     @Override

@@ -4,11 +4,7 @@ import io.submarine.storage.BlobStore;
 import io.submarine.storage.BlobStoreProvider;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.StorageConfigException;
-import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +17,8 @@ import java.util.Set;
  * every request (for tokens: the file is the secret), and {@code http.connect-timeout-ms} (10000).
  */
 public final class HttpBlobStoreProvider implements BlobStoreProvider {
+
+    private static final String HEADERS_FILE = "http.headers-file";
 
     @Override
     public Set<String> schemes() {
@@ -38,30 +36,30 @@ public final class HttpBlobStoreProvider implements BlobStoreProvider {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofMillis(config.getInt("http.connect-timeout-ms", 10_000)))
                 .build();
-        return new HttpBlobStore(client, headers(config.get("http.headers-file")));
+        return new HttpBlobStore(client, headers(config));
     }
 
-    static Map<String, String> headers(Optional<String> file) {
+    /** The headers file's lines; every value is taken for a secret (it is there for tokens) and masked in logs. */
+    static Map<String, String> headers(StorageConfig config) {
         Map<String, String> headers = new LinkedHashMap<>();
-        if (file.isEmpty()) {
+        Optional<String> text = config.secret(HEADERS_FILE);
+        if (text.isEmpty()) {
             return headers;
         }
-        Path path = Path.of(file.get());
-        try {
-            int number = 0;
-            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-                number++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                int colon = line.indexOf(':');
-                if (colon <= 0) {
-                    throw new StorageConfigException("http.headers-file " + path + " line " + number + " is not 'Name: value'");
-                }
-                headers.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+        int number = 0;
+        for (String line : text.get().lines().toList()) {
+            number++;
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
             }
-        } catch (IOException e) {
-            throw new StorageConfigException("http.headers-file names " + path + ", which cannot be read: " + e.getClass().getSimpleName());
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new StorageConfigException(HEADERS_FILE + " " + config.get(HEADERS_FILE).orElseThrow() + " line " + number
+                        + " is not 'Name: value'");
+            }
+            String value = line.substring(colon + 1).trim();
+            config.treatAsSecret(value);
+            headers.put(line.substring(0, colon).trim(), value);
         }
         return headers;
     }
