@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,13 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final Map<Path, String> unreadable = new ConcurrentHashMap<>();
     private final Set<Path> directoriesPassedOver = new HashSet<>();
     private final Thread reader;
+    /** Held while the followers are read or changed: by the reader thread, and at shutdown by the drain. */
+    private final ReentrantLock reading = new ReentrantLock();
     private volatile boolean stopping;
     private volatile Throwable failure;
+    private volatile Path readingNow;
+    /** Set when the drain found the reader still inside a read, and did not read beside it. */
+    private volatile String stuck;
     private long lastScan;
 
     public FileSources(Map<FileGroup, LogStream> groups, ShipperMetrics metrics, Uploader uploader, int maxLineBytes, Duration pollInterval,
@@ -82,7 +88,14 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         try {
             while (!stopping) {
                 uploader.awaitRoom();
-                if (!stopping && !pollAll(false)) {
+                boolean progressed;
+                reading.lock();
+                try {
+                    progressed = stopping || pollAll(false);
+                } finally {
+                    reading.unlock();
+                }
+                if (!progressed) {
                     LockSupport.parkNanos(this, pollInterval.toNanos());
                 }
             }
@@ -101,6 +114,10 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         }
         boolean progressed = false;
         for (FileFollower follower : followers.values()) {
+            if (stopping && !draining) {
+                break; // the drain reads on from here
+            }
+            readingNow = follower.path();
             try {
                 progressed |= follower.poll(draining);
                 readable(follower.path());
@@ -173,18 +190,34 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         uploader.releaseReaders();
         LockSupport.unpark(reader);
         reader.join(timeout.toMillis());
-        long end = System.nanoTime() + timeout.toNanos();
-        while (pollAll(true) && System.nanoTime() < end) {
-            // Read on until nothing is left.
+        // A reader still inside a read (a file on a hung network file system) holds the followers;
+        // reading them beside it would race it over which follower reads what.
+        if (!reading.tryLock()) {
+            stuck = "the file reader did not stop within " + timeout + " (it was reading " + readingNow
+                    + "), so the files were not read to their end at shutdown";
+            LOG.warn("{}", stuck);
+            return;
+        }
+        try {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (pollAll(true) && System.nanoTime() < end) {
+                // Read on until nothing is left.
+            }
+        } finally {
+            reading.unlock();
         }
     }
 
     @Override
     public String unread() {
-        if (unreadable.isEmpty()) {
-            return null;
+        List<String> problems = new ArrayList<>();
+        if (stuck != null) {
+            problems.add(stuck);
         }
-        return "these files could not be read, and their lines after the last read are not shipped: " + new TreeSet<>(unreadable.keySet());
+        if (!unreadable.isEmpty()) {
+            problems.add("these files could not be read, and their lines after the last read are not shipped: " + new TreeSet<>(unreadable.keySet()));
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
     /** Streams and the files being read now, for logs. */
