@@ -157,6 +157,12 @@ class GitTransportsTest {
             assertThat(code.resolve("denied")).doesNotExist();
             assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("not-the-password-99").doesNotContain(password);
         }
+        // A password given only inside the URL is masked on its own as well.
+        try (SmartHttpGitServer server = new SmartHttpGitServer(repos, "bob", "only-in-the-url-4242")) {
+            String inUrl = server.url("trainer.git").replace("http://", "http://bob:only-in-the-url-4242@");
+            assertThat(localize("--url", inUrl, "--name", "url-only")).isZero();
+            assertThat(Redactor.global().redact("the server said: only-in-the-url-4242")).doesNotContain("only-in-the-url-4242");
+        }
     }
 
     @Test

@@ -338,7 +338,9 @@ public final class GitFetcher implements Fetcher {
         String userInfo = userInfo(url);
         if (userInfo != null && userInfo.contains(":")) {
             int colon = userInfo.indexOf(':');
-            return new UsernamePasswordCredentialsProvider(userInfo.substring(0, colon), userInfo.substring(colon + 1));
+            String password = userInfo.substring(colon + 1);
+            Redactor.global().register(password); // masked where it appears without its URL too
+            return new UsernamePasswordCredentialsProvider(userInfo.substring(0, colon), password);
         }
         return null;
     }
