@@ -220,17 +220,20 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
-    /** Streams and the files being read now, for logs. */
-    public List<Path> files() {
-        return new ArrayList<>(followers.keySet());
-    }
-
     @Override
     public void close() throws IOException {
         stopping = true;
         reader.interrupt();
-        for (FileFollower follower : followers.values()) {
-            follower.close();
+        // Not beside a reader stuck in a read (see drain): its files close with the process.
+        if (!reading.tryLock()) {
+            return;
+        }
+        try {
+            for (FileFollower follower : followers.values()) {
+                follower.close();
+            }
+        } finally {
+            reading.unlock();
         }
     }
 }
