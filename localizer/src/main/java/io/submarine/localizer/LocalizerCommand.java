@@ -11,6 +11,7 @@ import io.submarine.localizer.spec.SourceType;
 import io.submarine.localizer.spec.SpecException;
 import io.submarine.localizer.spec.SpecFile;
 import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.log.Redactor;
@@ -179,25 +180,20 @@ final class LocalizerCommand implements Callable<Integer> {
         if (metastoreUrl == null) {
             return null;
         }
-        if (metastoreUrl.getScheme() == null || !metastoreUrl.getScheme().startsWith("http")) {
-            throw new SpecException("--metastore-url must be an http(s) URL, got " + metastoreUrl);
+        MetastoreEndpoint endpoint;
+        try {
+            endpoint = MetastoreEndpoint.of(metastoreUrl, metastoreTokenFile);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(e.getMessage());
         }
-        java.util.Optional<String> token = java.util.Optional.empty();
-        if (metastoreTokenFile != null) {
-            try {
-                token = java.util.Optional.of(java.nio.file.Files.readString(metastoreTokenFile).strip());
-            } catch (java.io.IOException e) {
-                throw new SpecException("--metastore-token-file names " + metastoreTokenFile + ", which cannot be read");
-            }
-            Redactor.global().register(token.get());
-        }
+        endpoint.token().ifPresent(Redactor.global()::register);
         PodIdentity identity;
         try {
             identity = PodIdentity.fromEnvironment(environment, "localizer");
         } catch (IllegalArgumentException e) {
             throw new SpecException("reporting to the metastore needs the pod's identity: " + e.getMessage());
         }
-        MetastoreClient client = new MetastoreClient(metastoreUrl, token, spoolDir != null ? spoolDir : codeRoot.resolve(".metastore-spool"),
+        MetastoreClient client = new MetastoreClient(endpoint.url(), endpoint.token(), spoolDir != null ? spoolDir : codeRoot.resolve(".metastore-spool"),
                 3, Duration.ofMillis(500), d -> Thread.sleep(d.toMillis()));
         return new Reporting(client, identity, requireReport);
     }

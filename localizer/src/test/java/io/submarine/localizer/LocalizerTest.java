@@ -446,6 +446,8 @@ class LocalizerTest {
         assertThat(localize("--type", "tarball", "--url", "file:///x")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "archive", "--url", "file:///x", "--sha256", "nothex")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "archive", "--url", "file://" + work.resolve("absent.tar"))).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "archive", "--url", "file:///x", "--metastore-url", "http://metastore",
+                "--metastore-token-file", work.resolve("no-token").toString())).isEqualTo(ExitCode.CONFIG.code());
     }
 
     private String revisionOf(String name) throws IOException {

@@ -15,6 +15,7 @@ import io.submarine.logshipper.source.FileSources;
 import io.submarine.logshipper.source.KubeApi;
 import io.submarine.logshipper.source.LineGrouping;
 import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.health.HealthServer;
@@ -38,7 +39,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -361,19 +361,15 @@ final class LogShipperCommand implements Callable<Integer> {
         if (metastoreUrl == null) {
             return null;
         }
-        if (metastoreUrl.getScheme() == null || !metastoreUrl.getScheme().startsWith("http")) {
-            throw config("--metastore-url must be an http(s) URL, got " + metastoreUrl);
+        MetastoreEndpoint endpoint;
+        try {
+            endpoint = MetastoreEndpoint.of(metastoreUrl, metastoreTokenFile);
+        } catch (IllegalArgumentException e) {
+            throw config(e.getMessage());
         }
-        Optional<String> token = Optional.empty();
-        if (metastoreTokenFile != null) {
-            try {
-                token = Optional.of(Files.readString(metastoreTokenFile).strip());
-            } catch (IOException e) {
-                throw config("--metastore-token-file names " + metastoreTokenFile + ", which cannot be read");
-            }
-            Redactor.global().register(token.get());
-        }
-        return new MetastoreClient(metastoreUrl, token, workDir.resolve("metastore-spool"), 2, Duration.ofMillis(200), d -> Thread.sleep(d.toMillis()));
+        endpoint.token().ifPresent(Redactor.global()::register);
+        return new MetastoreClient(endpoint.url(), endpoint.token(), workDir.resolve("metastore-spool"), 2, Duration.ofMillis(200),
+                d -> Thread.sleep(d.toMillis()));
     }
 
     private static ProgramException config(String message) {

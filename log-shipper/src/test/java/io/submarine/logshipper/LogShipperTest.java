@@ -233,6 +233,9 @@ class LogShipperTest {
         assertThat(Files.readString(termination)).contains("must be an absolute path");
         assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--compression", "lz4")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(Files.readString(termination)).contains("zstd or gzip");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--metastore-url", "metastore:8080"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("metastore URL must be http(s)");
         assertThat(LogShipper.run(Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), "--storage-uri", "file:///tmp/x", "--files",
                 "main=/x/*.log")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(Files.readString(termination)).contains("POD_NAMESPACE");
