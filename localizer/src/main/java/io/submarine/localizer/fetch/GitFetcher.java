@@ -28,6 +28,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
@@ -78,7 +79,8 @@ public final class GitFetcher implements Fetcher {
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
                 .setDirectory(checkout.toFile())
-                .setNoCheckout(true); // checkOut writes the tree, on several threads
+                .setNoCheckout(true) // checkOut writes the tree, on several threads
+                .setProgressMonitor(new LoggedProgress(source.name()));
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -89,7 +91,7 @@ public final class GitFetcher implements Fetcher {
         }
         // For a commit the server would not send alone, all history comes, and the commit is checked out.
         try (Git git = clone.call()) {
-            checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath());
+            checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath(), new LoggedProgress(source.name()));
         } catch (GitAPIException e) {
             throw classify(source, e);
         }
@@ -101,7 +103,8 @@ public final class GitFetcher implements Fetcher {
      * when {@code refName} is a branch and detached otherwise, then writes the files (only those
      * under {@code subpath} if there is one) and the index.
      */
-    private static void checkOut(Repository repository, String refName, String commit, String subpath) throws IOException {
+    private static void checkOut(Repository repository, String refName, String commit, String subpath, ProgressMonitor progress)
+            throws IOException {
         ObjectId id = ObjectId.fromString(commit);
         if (refName != null && refName.startsWith(Constants.R_HEADS)) {
             force(repository.updateRef(refName), id);
@@ -117,7 +120,7 @@ public final class GitFetcher implements Fetcher {
             force(repository.updateRef(Constants.HEAD, true), id);
         }
         String only = subpath == null ? "" : Path.of(subpath).normalize().toString();
-        ParallelCheckout.checkout(repository, id, only.isEmpty() ? List.of() : List.of(only));
+        ParallelCheckout.checkout(repository, id, only.isEmpty() ? List.of() : List.of(only), progress);
     }
 
     private static void force(RefUpdate update, ObjectId id) throws IOException {
@@ -206,7 +209,7 @@ public final class GitFetcher implements Fetcher {
                 submoduleUrl(source, walk); // each URL is checked before any submodule is fetched
             }
         }
-        configure(git.submoduleUpdate(), source).call();
+        configure(git.submoduleUpdate(), source).setProgressMonitor(new LoggedProgress(source.name())).call();
         try (SubmoduleWalk walk = SubmoduleWalk.forIndex(repository)) {
             while (walk.next()) {
                 try (Repository submodule = walk.getRepository()) {
@@ -230,8 +233,10 @@ public final class GitFetcher implements Fetcher {
             config.setString("remote", "origin", "url", url);
             config.setInt("protocol", null, "version", 2);
             config.save();
-            configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized")).setDepth(depth).call();
-            checkOut(git.getRepository(), null, commit, subpath);
+            LoggedProgress progress = new LoggedProgress(source.name());
+            configure(git.fetch(), source).setRemote("origin").setRefSpecs(new RefSpec(commit + ":refs/heads/localized")).setDepth(depth)
+                    .setProgressMonitor(progress).call();
+            checkOut(git.getRepository(), null, commit, subpath, progress);
             return true;
         } catch (GitAPIException | JGitInternalException e) {
             LOG.info("source '{}': {} would not send commit {} alone ({}); cloning all history instead", source.name(), Location.redact(url), commit,
@@ -256,7 +261,8 @@ public final class GitFetcher implements Fetcher {
                     String commit = walk.getObjectId().getName();
                     Path directory = checkout.resolve(walk.getPath());
                     if (!fetchCommitAlone(source, url, commit, 1, null, directory)) {
-                        try (Git submodule = configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile()).call()) {
+                        try (Git submodule = configure(Git.cloneRepository(), source).setURI(url).setDirectory(directory.toFile())
+                                .setProgressMonitor(new LoggedProgress(source.name())).call()) {
                             submodule.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit).call();
                         }
                     }

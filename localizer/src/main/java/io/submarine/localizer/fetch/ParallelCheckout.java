@@ -25,6 +25,7 @@ import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -60,13 +61,14 @@ final class ParallelCheckout {
     /**
      * Checks out {@code commit}'s tree, or only the paths under {@code only} when it is not empty
      * (with {@code .gitmodules}, which submodule commands read from the work tree). HEAD is the
-     * caller's to set.
+     * caller's to set. {@code progress} is told of each file from the writing threads, so it must
+     * be safe for that (as {@link LoggedProgress} is).
      */
-    static void checkout(Repository repository, ObjectId commit, List<String> only) throws IOException {
-        new ParallelCheckout(repository).run(commit, only);
+    static void checkout(Repository repository, ObjectId commit, List<String> only, ProgressMonitor progress) throws IOException {
+        new ParallelCheckout(repository).run(commit, only, progress);
     }
 
-    private void run(ObjectId commit, List<String> only) throws IOException {
+    private void run(ObjectId commit, List<String> only, ProgressMonitor progress) throws IOException {
         List<Item> items = entries(commit, only);
         DirCache index = repository.lockDirCache();
         try {
@@ -77,7 +79,9 @@ final class ParallelCheckout {
             } catch (IllegalStateException e) {
                 throw new InvalidContentException("the repository's tree cannot be checked out: " + e.getMessage(), e);
             }
-            write(items);
+            progress.beginTask("Checking out files", items.size());
+            write(items, progress);
+            progress.endTask();
             index.write();
             index.commit();
         } finally {
@@ -115,13 +119,14 @@ final class ParallelCheckout {
     }
 
     /** Each thread takes the next entry not yet taken, until none is left or one has failed. */
-    private void write(List<Item> items) throws IOException {
+    private void write(List<Item> items, ProgressMonitor progress) throws IOException {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<IOException> failure = new AtomicReference<>();
         Runnable writer = () -> {
             try (ObjectReader reader = repository.newObjectReader()) {
                 for (int i = next.getAndIncrement(); i < items.size() && failure.get() == null; i = next.getAndIncrement()) {
                     write(items.get(i), reader);
+                    progress.update(1);
                 }
             } catch (IOException e) {
                 failure.compareAndSet(null, e);
