@@ -118,6 +118,11 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--git-stall-timeout", defaultValue = "PT2M",
+            description = "git over https or ssh: a transfer that receives nothing for this long fails, and is retried; a git:// stall "
+                    + "ends only at --timeout (default: ${DEFAULT-VALUE}).")
+    Duration gitStallTimeout;
+
     @Option(names = "--max-bytes", defaultValue = "68719476736", description = "archive: most bytes it may unpack to (default: 64 GiB).")
     long maxBytes;
 
@@ -154,14 +159,14 @@ final class LocalizerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Source> sources = sources();
         ArchiveLimits limits = new ArchiveLimits(maxBytes, maxEntries, maxPathLength, maxDepth, maxRatio);
-        if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero()) {
-            throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive");
+        if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero() || gitStallTimeout.toSeconds() < 1) {
+            throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive, --git-stall-timeout at least 1 s");
         }
         Reporting reporting = reporting();
         StorageConfig storageConfig = StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register);
         try (SourceStorage storage = new SourceStorage(storageConfig)) {
             LocalizationRun run = new LocalizationRun(Map.of(
-                    SourceType.GIT, new GitFetcher(),
+                    SourceType.GIT, new GitFetcher(gitStallTimeout),
                     SourceType.ARCHIVE, new ArchiveFetcher(storage::forSource, limits),
                     SourceType.FILE, new FileFetcher(storage::forSource),
                     SourceType.MODEL, new ModelFetcher(storage::forSource, parallelism)),

@@ -7,7 +7,11 @@ import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.testing.ExternalServer;
 import io.submarine.storage.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +126,42 @@ class GitTransportsTest {
             assertThat(checkedOut("app/trainer")).isEqualTo(pinned);
             assertThat(TestRepos.git(code.resolve("app/trainer"), "rev-list", "--all", "--count")).as("all history, then reset").isEqualTo("3");
             assertThat(TestRepos.git(code.resolve("app"), "status", "--porcelain")).isEmpty();
+        }
+    }
+
+    /**
+     * A git server over HTTP that takes the connection and then sends nothing (a hung forge, a
+     * half-dead proxy), stood in for by a socket that accepts and holds: each attempt gives up after
+     * --git-stall-timeout and is retried, where JGit alone would wait until --timeout. (Not over
+     * git://: JGit times that protocol out by interrupting the reading thread, which does not
+     * unblock a socket read on this JDK; such a stall ends at --timeout.)
+     */
+    @Test
+    void aServerThatStallsIsGivenUpOnAndRetried() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread accepting = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(server.accept());
+                        connections.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            }, "stalling-git-server");
+            accepting.setDaemon(true);
+            accepting.start();
+            int exit = localize("--url", "http://127.0.0.1:" + server.getLocalPort() + "/trainer.git", "--name", "stalled",
+                    "--git-stall-timeout", "PT1S", "--timeout", "PT20S");
+            assertThat(exit).isEqualTo(ExitCode.UNREACHABLE.code());
+            assertThat(connections).as("a connection per attempt (--max-attempts 2)").hasValue(2);
+            assertThat(code.resolve("stalled")).doesNotExist();
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
         }
     }
 

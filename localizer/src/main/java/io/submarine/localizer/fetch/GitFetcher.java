@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -55,6 +56,13 @@ public final class GitFetcher implements Fetcher {
     private static final Logger LOG = LoggerFactory.getLogger(GitFetcher.class);
     private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}");
     private static final String DEFAULT_TOKEN_USER = "x-access-token";
+
+    private final int stallTimeoutSeconds;
+
+    /** @param stallTimeout how long a transfer may receive nothing before it fails (to be retried) */
+    public GitFetcher(Duration stallTimeout) {
+        this.stallTimeoutSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, stallTimeout.toSeconds()));
+    }
 
     /** A ref resolved on the remote: the name to clone and the commit it points to. */
     record Resolved(String refName, String commit) {}
@@ -323,6 +331,8 @@ public final class GitFetcher implements Fetcher {
         if (provider != null) {
             command.setCredentialsProvider(provider);
         }
+        // JGit waits on a silent server for ever by default; a stalled transfer must fail to be retried.
+        command.setTimeout(stallTimeoutSeconds);
         // Any transport that turns out to be ssh gets the source's key and known hosts: submodules
         // may use ssh under a repository fetched over https or file (git@host:org/lib.git).
         command.setTransportConfigCallback(transport -> {
