@@ -56,6 +56,11 @@ public final class GitFetcher implements Fetcher {
     private static final Logger LOG = LoggerFactory.getLogger(GitFetcher.class);
     private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}");
     private static final String DEFAULT_TOKEN_USER = "x-access-token";
+    /** URLs and scp-like addresses ({@code git@host:org/repo.git}) in a message. */
+    private static final Pattern URL_LIKE = Pattern.compile("\\S+://\\S*|\\S+@[^\\s:]+:\\S*");
+    /** What JGit and MINA say when credentials or a host key are refused; 403 is JGit's "not permitted". */
+    private static final Pattern REFUSED = Pattern.compile(
+            "not authorized|auth fail|authentication|server key|host key|not permitted|\\b40[13]\\b");
 
     private final int stallTimeoutSeconds;
 
@@ -427,10 +432,7 @@ public final class GitFetcher implements Fetcher {
         if (e instanceof InvalidRemoteException) {
             return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + " is not a git repository: " + message, e);
         }
-        String lower = message.toLowerCase(java.util.Locale.ROOT);
-        if (e instanceof TransportException && (lower.contains("not authorized") || lower.contains("auth fail") || lower.contains("authentication")
-                || lower.contains("no more authentication methods") || lower.contains("server key") || lower.contains("host key")
-                || lower.contains("401") || lower.contains("403"))) {
+        if (e instanceof TransportException && refusedAccess(message)) {
             return new GitAuthException("source '" + source.name() + "': " + source.redactedUrl() + " refused: " + message, e);
         }
         if (e instanceof TransportException) {
@@ -438,6 +440,16 @@ public final class GitFetcher implements Fetcher {
         }
         // Not the network: the same request would fail the same way.
         return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + ": " + message, e);
+    }
+
+    /**
+     * Whether a transport failure says the credentials or the host key were refused (not to be
+     * retried). The URLs in the message are left out first: a repository named
+     * {@code authentication-service} or a port such as 40303 said nothing of the kind.
+     */
+    static boolean refusedAccess(String message) {
+        String reason = URL_LIKE.matcher(message).replaceAll(" ").toLowerCase(java.util.Locale.ROOT);
+        return REFUSED.matcher(reason).find();
     }
 
     private static void keepOnly(Path checkout, String subpath, Path staging, Source source) throws IOException {
