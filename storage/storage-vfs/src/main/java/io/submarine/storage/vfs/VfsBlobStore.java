@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.commons.vfs2.FileContent;
 import org.apache.commons.vfs2.FileObject;
 import org.apache.commons.vfs2.FileSystemException;
@@ -37,6 +38,8 @@ import org.apache.commons.vfs2.util.RandomAccessMode;
 final class VfsBlobStore implements BlobStore {
 
     private static final Set<String> LISTABLE = Set.of("sftp", "ftp");
+    /** A URL in a message, quoted or not. */
+    private static final Pattern URL_LIKE = Pattern.compile("\\S+://\\S*");
 
     private final FileSystemManager manager;
     private final FileSystemOptions options;
@@ -203,12 +206,16 @@ final class VfsBlobStore implements BlobStore {
         return new BlobTransientException(location, location.scheme() + ": " + e.getClass().getSimpleName(), e);
     }
 
+    /**
+     * The exception chain's types and messages, with the URLs in them left out: a file under
+     * {@code /releases/auth/} or a server on port 4030 says nothing about why the call failed.
+     */
     private static String describe(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             text.append(' ').append(cause.getClass().getSimpleName()).append(' ').append(cause.getMessage());
         }
-        return text.toString().toLowerCase(java.util.Locale.ROOT);
+        return URL_LIKE.matcher(text).replaceAll(" ").toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
