@@ -19,6 +19,7 @@ class LoggedProgressTest {
     private final Logger logger = (Logger) LoggerFactory.getLogger(LoggedProgress.class);
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
     private final AtomicLong now = new AtomicLong();
+    private final LoggedProgress progress = new LoggedProgress("trainer", Duration.ofSeconds(10), now::get);
 
     @BeforeEach
     void capture() {
@@ -31,22 +32,25 @@ class LoggedProgressTest {
         logger.detachAppender(logged);
     }
 
+    private void at(int seconds) {
+        now.set(Duration.ofSeconds(seconds).toNanos());
+    }
+
     private List<String> lines() {
         return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     @Test
     void aLongTaskIsLoggedEveryIntervalAndAtItsEnd() {
-        LoggedProgress progress = new LoggedProgress("trainer", Duration.ofSeconds(10), now::get);
         progress.beginTask("Receiving objects", 1000);
         progress.update(100);
-        now.set(Duration.ofSeconds(5).toNanos());
+        at(5);
         progress.update(100);
         assertThat(lines()).as("before the interval").isEmpty();
-        now.set(Duration.ofSeconds(10).toNanos());
+        at(10);
         progress.update(300);
         assertThat(lines()).containsExactly("source 'trainer': Receiving objects: 500 of 1000 (50%) so far in 10 s, 50/s");
-        now.set(Duration.ofSeconds(20).toNanos());
+        at(20);
         progress.update(500);
         progress.endTask();
         assertThat(lines()).hasSize(3).last().isEqualTo("source 'trainer': Receiving objects: 1000 of 1000 (100%) done in 20 s, 50/s");
@@ -54,15 +58,14 @@ class LoggedProgressTest {
 
     @Test
     void aShortTaskLogsNothingAndAnUnknownTotalIsLeftOut() {
-        LoggedProgress progress = new LoggedProgress("trainer", Duration.ofSeconds(10), now::get);
         progress.beginTask("Resolving deltas", 50);
         progress.update(50);
-        now.set(Duration.ofSeconds(9).toNanos());
+        at(9);
         progress.endTask();
         assertThat(lines()).isEmpty();
 
         progress.beginTask("Counting objects", ProgressMonitor.UNKNOWN);
-        now.set(Duration.ofSeconds(21).toNanos());
+        at(21);
         progress.update(240);
         assertThat(lines()).containsExactly("source 'trainer': Counting objects: 240 so far in 12 s, 20/s");
     }
