@@ -89,11 +89,12 @@ public final class GitFetcher implements Fetcher {
                 && fetchCommitAlone(source, cleanUrl(source.url()), resolved.commit(), source.depth(), source.subpath(), checkout)) {
             return withSubmodules(source, resolved, checkout, staging);
         }
+        LoggedProgress progress = new LoggedProgress(source.name());
         CloneCommand clone = configure(Git.cloneRepository(), source)
                 .setURI(cleanUrl(source.url()))
                 .setDirectory(checkout.toFile())
                 .setNoCheckout(true) // checkOut writes the tree, on several threads
-                .setProgressMonitor(new LoggedProgress(source.name()));
+                .setProgressMonitor(progress);
         if (!bySha) {
             // Only the ref asked for, as git clone --single-branch: a repository's other
             // branches can be far larger than the code this pod needs.
@@ -104,7 +105,7 @@ public final class GitFetcher implements Fetcher {
         }
         // For a commit the server would not send alone, all history comes, and the commit is checked out.
         try (Git git = clone.call()) {
-            checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath(), new LoggedProgress(source.name()));
+            checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath(), progress);
         } catch (GitAPIException e) {
             throw classify(source, e);
         }

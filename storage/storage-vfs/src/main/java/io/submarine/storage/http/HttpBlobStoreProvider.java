@@ -40,7 +40,7 @@ public final class HttpBlobStoreProvider implements BlobStoreProvider {
     }
 
     /** The headers file's lines; every value is taken for a secret (it is there for tokens) and masked in logs. */
-    static Map<String, String> headers(StorageConfig config) {
+    private static Map<String, String> headers(StorageConfig config) {
         Map<String, String> headers = new LinkedHashMap<>();
         Optional<String> text = config.secret(HEADERS_FILE);
         if (text.isEmpty()) {
