@@ -119,8 +119,8 @@ final class LocalizerCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--git-stall-timeout", defaultValue = "PT2M",
-            description = "git over http(s): a transfer that receives nothing for this long fails, and is retried; over git:// or "
-                    + "ssh a stall ends only at --timeout (default: ${DEFAULT-VALUE}).")
+            description = "git: a transfer (or ssh handshake) that receives nothing for this long fails, and is retried "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration gitStallTimeout;
 
     @Option(names = "--max-bytes", defaultValue = "68719476736", description = "archive: most bytes it may unpack to (default: 64 GiB).")

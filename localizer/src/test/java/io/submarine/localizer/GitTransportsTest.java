@@ -20,10 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Cloning over every transport, from real servers: git daemon, git http-backend, MINA sshd running git-upload-pack. */
 class GitTransportsTest {
@@ -130,38 +131,47 @@ class GitTransportsTest {
     }
 
     /**
-     * A git server over HTTP that takes the connection and then sends nothing (a hung forge, a
-     * half-dead proxy), stood in for by a socket that accepts and holds: each attempt gives up after
-     * --git-stall-timeout and is retried, where JGit alone would wait until --timeout. (Not over
-     * git://: JGit times that protocol out by interrupting the reading thread, which does not
-     * unblock a socket read on this JDK; such a stall ends at --timeout.)
+     * A git server that takes the connection and then sends nothing (a hung forge, a half-dead
+     * proxy), stood in for by a socket that accepts and holds: each attempt gives up after
+     * --git-stall-timeout and is retried, where JGit alone would wait until --timeout (over
+     * git://, even with its timeout set: it interrupts the reading thread, which does not unblock
+     * a socket read on JDK 17; AnonymousGitTransport's socket has the timeout itself).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "git"})
+    void aServerThatStallsIsGivenUpOnAndRetried(String scheme) throws Exception {
+        try (HoldingServer server = new HoldingServer()) {
+            long started = System.nanoTime();
+            int exit = localize("--url", scheme + "://127.0.0.1:" + server.port() + "/trainer.git", "--name", "stalled",
+                    "--git-stall-timeout", "PT1S", "--timeout", "PT60S");
+            assertThat(exit).isEqualTo(ExitCode.UNREACHABLE.code());
+            assertThat(server.connections()).as("a connection per attempt (--max-attempts 2)").isEqualTo(2);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("ended by the stall timeout, not --timeout")
+                    .isLessThan(Duration.ofSeconds(30));
+            assertThat(code.resolve("stalled")).doesNotExist();
+        }
+    }
+
+    /**
+     * The same over ssh, stalled at either end of the handshake: a server that accepts and never
+     * sends its identification (MINA bounds the handshake by its own authentication timeout, two
+     * minutes, unless told otherwise), and one that lets the client in, then answers nothing.
      */
     @Test
-    void aServerThatStallsIsGivenUpOnAndRetried() throws Exception {
-        AtomicInteger connections = new AtomicInteger();
-        List<Socket> held = new CopyOnWriteArrayList<>();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread accepting = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(server.accept());
-                        connections.incrementAndGet();
-                    }
-                } catch (IOException closed) {
-                    // The test is over.
-                }
-            }, "stalling-git-server");
-            accepting.setDaemon(true);
-            accepting.start();
-            int exit = localize("--url", "http://127.0.0.1:" + server.getLocalPort() + "/trainer.git", "--name", "stalled",
-                    "--git-stall-timeout", "PT1S", "--timeout", "PT20S");
-            assertThat(exit).isEqualTo(ExitCode.UNREACHABLE.code());
-            assertThat(connections).as("a connection per attempt (--max-attempts 2)").hasValue(2);
-            assertThat(code.resolve("stalled")).doesNotExist();
-        } finally {
-            for (Socket socket : held) {
-                socket.close();
+    void anSshServerThatStallsIsGivenUpOnAndRetried() throws Exception {
+        try (SshGitServer silent = SshGitServer.silent(); HoldingServer holding = new HoldingServer()) {
+            String key = silent.writeClientKey(work.resolve("id_ecdsa")).toString();
+            String knownHosts = silent.writeKnownHosts(work.resolve("known_hosts")).toString();
+            for (String url : List.of("ssh://git@127.0.0.1:" + holding.port() + "/trainer.git", silent.url(repos.resolve("trainer.git")))) {
+                long started = System.nanoTime();
+                int exit = localize("--url", url, "--name", "stalled", "--ssh-key-file", key, "--known-hosts-file", knownHosts,
+                        "--git-stall-timeout", "PT1S", "--timeout", "PT60S");
+                assertThat(exit).as(url).isEqualTo(ExitCode.UNREACHABLE.code());
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as(url + ": ended by the stall timeout, not --timeout")
+                        .isLessThan(Duration.ofSeconds(30));
+                assertThat(code.resolve("stalled")).doesNotExist();
             }
+            assertThat(holding.connections()).as("a connection per attempt (--max-attempts 2)").isEqualTo(2);
         }
     }
 
@@ -225,6 +235,42 @@ class GitTransportsTest {
             assertThat(localize("--url", url, "--name", "opted-out", "--ssh-key-file", key.toString(), "--known-hosts-file", empty.toString(),
                     "--insecure-skip-host-key-check")).isZero();
             assertThat(checkedOut("opted-out")).isEqualTo(head);
+        }
+    }
+
+    /** A TCP server that accepts every connection and never sends a byte. */
+    static final class HoldingServer implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+        HoldingServer() throws IOException {
+            Thread accepting = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(server.accept());
+                    }
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            }, "holding-server");
+            accepting.setDaemon(true);
+            accepting.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int connections() {
+            return held.size();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : held) {
+                socket.close();
+            }
         }
     }
 }

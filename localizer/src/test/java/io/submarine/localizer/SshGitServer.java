@@ -1,6 +1,7 @@
 package io.submarine.localizer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,12 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.command.CommandFactory;
 import org.apache.sshd.server.shell.ProcessShellCommandFactory;
 
 /**
@@ -34,6 +40,16 @@ final class SshGitServer implements AutoCloseable {
      *     protocol v0, as older hosts do: it sends no commit that no ref names
      */
     SshGitServer(boolean protocolV2) throws IOException, GeneralSecurityException {
+        this(protocolV2 ? ProcessShellCommandFactory.INSTANCE
+                : (channel, command) -> ProcessShellCommandFactory.INSTANCE.createCommand(channel, "env -u GIT_PROTOCOL " + command));
+    }
+
+    /** A server that lets the client in, then answers no command: a host hung after the handshake. */
+    static SshGitServer silent() throws IOException, GeneralSecurityException {
+        return new SshGitServer((channel, command) -> new SilentCommand());
+    }
+
+    private SshGitServer(CommandFactory commands) throws IOException, GeneralSecurityException {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         hostKey = generator.generateKeyPair();
@@ -44,8 +60,7 @@ final class SshGitServer implements AutoCloseable {
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey.getPublic()));
         server.setPasswordAuthenticator(null);
-        server.setCommandFactory(protocolV2 ? ProcessShellCommandFactory.INSTANCE
-                : (channel, command) -> ProcessShellCommandFactory.INSTANCE.createCommand(channel, "env -u GIT_PROTOCOL " + command));
+        server.setCommandFactory(commands);
         server.start();
     }
 
@@ -70,5 +85,26 @@ final class SshGitServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.stop(true);
+    }
+
+    /** Takes the command and never writes, exits or reads. */
+    private static final class SilentCommand implements Command {
+        @Override
+        public void setInputStream(InputStream in) {}
+
+        @Override
+        public void setOutputStream(OutputStream out) {}
+
+        @Override
+        public void setErrorStream(OutputStream err) {}
+
+        @Override
+        public void setExitCallback(ExitCallback callback) {}
+
+        @Override
+        public void start(ChannelSession channel, Environment env) {}
+
+        @Override
+        public void destroy(ChannelSession channel) {}
     }
 }

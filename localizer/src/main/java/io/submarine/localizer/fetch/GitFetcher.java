@@ -62,11 +62,23 @@ public final class GitFetcher implements Fetcher {
     private static final Pattern REFUSED = Pattern.compile(
             "not authorized|auth fail|authentication|server key|host key|not permitted|\\b40[13]\\b");
 
+    /** MINA's {@code CoreModuleProperties.AUTH_TIMEOUT}, in milliseconds, as a system property. */
+    private static final String MINA_AUTH_TIMEOUT = "org.apache.sshd.config.auth-timeout";
+
     private final int stallTimeoutSeconds;
 
     /** @param stallTimeout how long a transfer may receive nothing before it fails (to be retried) */
     public GitFetcher(Duration stallTimeout) {
         this.stallTimeoutSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, stallTimeout.toSeconds()));
+        // JGit bounds an ssh handshake by MINA's authentication timeout (two minutes), not by
+        // its own; JGit builds MINA's client with no way in but MINA's system properties.
+        System.setProperty(MINA_AUTH_TIMEOUT, String.valueOf(stallTimeoutSeconds * 1000L));
+    }
+
+    /** JGit set up for a container; here, not at construction: a run without git sources loads none of JGit. */
+    private static ContainerSystemReader prepareJGit() {
+        AnonymousGitTransport.register();
+        return ContainerSystemReader.install();
     }
 
     /** A ref resolved on the remote: the name to clone and the commit it points to. */
@@ -74,14 +86,13 @@ public final class GitFetcher implements Fetcher {
 
     @Override
     public Optional<String> currentRevision(Source source) throws IOException {
-        ContainerSystemReader.install();
+        prepareJGit();
         return Optional.of(resolve(source).commit());
     }
 
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
-        // Here, not at construction: a run without git sources loads none of JGit.
-        ContainerSystemReader.install().fileSystemOf(staging);
+        prepareJGit().fileSystemOf(staging);
         Resolved resolved = resolve(source);
         Path checkout = source.subpath() == null ? staging : staging.resolve(".clone");
         boolean bySha = resolved.refName() == null;
