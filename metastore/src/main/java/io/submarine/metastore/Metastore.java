@@ -9,6 +9,7 @@ import io.submarine.storage.StorageConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -62,12 +63,14 @@ public final class Metastore implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<Tokens> tokens = tokenFile == null ? Optional.empty() : Optional.of(Tokens.read(tokenFile));
+        // Every secret read from a file is masked in whatever is logged from here on.
+        Optional<Tokens> tokens = tokenFile == null ? Optional.empty() : Optional.of(Tokens.read(tokenFile, Redactor.global()::register));
         if (tokens.isEmpty()) {
             LOG.warn("no --token-file: every request is treated as admin");
         }
-        Database database = jdbcUrl == null ? Database.embedded(Files.createDirectories(dataDir))
-                : Database.open(jdbcUrl, jdbcUser, jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile, StandardCharsets.UTF_8).strip());
+        String jdbcPassword = jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile, StandardCharsets.UTF_8).strip();
+        Redactor.global().register(jdbcPassword);
+        Database database = jdbcUrl == null ? Database.embedded(Files.createDirectories(dataDir)) : Database.open(jdbcUrl, jdbcUser, jdbcPassword);
         if ((tlsCertFile == null) != (tlsKeyFile == null)) {
             throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
         }
@@ -89,8 +92,24 @@ public final class Metastore implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new Program("METASTORE", System.getenv(), e -> e instanceof java.sql.SQLException ? ExitCode.UNREACHABLE
-                : e instanceof IllegalArgumentException ? ExitCode.CONFIG : null)
-                .run(new Metastore(), args));
+        System.exit(run(args));
+    }
+
+    /** Runs the service until it is stopped, or fails; returns the exit code. */
+    static int run(String... args) {
+        return new Program("METASTORE", System.getenv(), Metastore::exitCodeOf).run(new Metastore(), args);
+    }
+
+    /**
+     * A database that refuses the login (SQLSTATE class 28) exits 4, one that cannot be reached
+     * or fails otherwise 3; the pool wraps the driver's exception, so the causes are searched.
+     */
+    private static ExitCode exitCodeOf(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return sql.getSQLState() != null && sql.getSQLState().startsWith("28") ? ExitCode.AUTH : ExitCode.UNREACHABLE;
+            }
+        }
+        return e instanceof IllegalArgumentException ? ExitCode.CONFIG : null;
     }
 }

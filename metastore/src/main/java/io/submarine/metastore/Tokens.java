@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Bearer tokens and their roles, from a file of {@code <role> <token>} lines: {@code reporter}
@@ -21,6 +22,11 @@ final class Tokens {
     private final Map<String, Role> roles = new ConcurrentHashMap<>();
 
     static Tokens read(Path file) throws IOException {
+        return read(file, token -> { });
+    }
+
+    /** @param secretSink is handed each token as it is read, to keep it out of logs */
+    static Tokens read(Path file, Consumer<String> secretSink) throws IOException {
         Tokens tokens = new Tokens();
         int number = 0;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -39,6 +45,7 @@ final class Tokens {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("token file " + file + " line " + number + ": role must be reporter, reader or admin");
             }
+            secretSink.accept(parts[1]);
             tokens.roles.put(parts[1], role);
         }
         if (tokens.roles.isEmpty()) {
