@@ -175,6 +175,23 @@ class GitTransportsTest {
         }
     }
 
+    /** A name that does not resolve (a pod's DNS not ready yet, a typo) is retried, and said to be an unknown host. */
+    @Test
+    void aGitDaemonWhoseHostDoesNotResolveIsRetriedAndNamed() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = localize("--url", "git://no-such-host.invalid/trainer.git", "--name", "nowhere");
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(exit).isEqualTo(ExitCode.UNREACHABLE.code());
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("unknown host").contains("attempt 1");
+        assertThat(code.resolve("nowhere")).doesNotExist();
+    }
+
     @Test
     void smartHttpWithBasicAuthKeepsTheCredentialsOutOfEverything() throws Exception {
         String password = "s3cret-http-pass-77";

@@ -5,6 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -125,7 +126,7 @@ final class AnonymousGitTransport extends TcpTransport implements PackTransport 
                 pckOut.flush();
             } catch (IOException e) {
                 close();
-                throw new TransportException(uri, e.getMessage(), e);
+                throw new TransportException(uri, e instanceof UnknownHostException ? "unknown host" : e.getMessage(), e);
             }
             if (!readAdvertisedRefs()) {
                 lsRefs(refSpecs, additionalPatterns);
