@@ -22,17 +22,24 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The localizer end to end through its entry point, with real files, an HTTP server and git repositories. */
 class LocalizerTest {
@@ -119,6 +126,100 @@ class LocalizerTest {
         assertThat(localize("--type", "archive", "--name", "slip", "--url", "file://" + hostile)).isEqualTo(ExitCode.INVALID_CONTENT.code());
         assertThat(code.resolve("slip")).doesNotExist();
         assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    /**
+     * A localizer killed in the middle of replacing a tree (a pod evicted, the node lost): the
+     * target still holds the old tree whole, and the next run clears what the killed one left
+     * (its staging tree; a zip's spooled download) and puts the new tree in place.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tar.gz", "zip"})
+    void aRunKilledMidTransferLeavesTheOldTreeWholeAndTheNextRunClearsUp(String format) throws Exception {
+        StringBuilder noise = new StringBuilder();
+        Random random = new Random(7);
+        while (noise.length() < 8_000_000) {
+            noise.append(Long.toHexString(random.nextLong()));
+        }
+        Map<String, String> v2Files = Map.of("weights.bin", noise.toString(), "config.json", "{\"v\": 2}");
+        byte[] v1 = tarGz(Map.of("weights.bin", "v1", "config.json", "{}"));
+        byte[] v2 = format.equals("zip") ? zip(v2Files) : tarGz(v2Files);
+        CountDownLatch halfSent = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                byte[] archive = exchange.getRequestURI().getPath().endsWith("v1") ? v1 : v2;
+                exchange.sendResponseHeaders(200, archive.length);
+                OutputStream out = exchange.getResponseBody();
+                if (archive == v2 && halfSent.getCount() > 0) {
+                    out.write(archive, 0, archive.length / 2);
+                    out.flush();
+                    halfSent.countDown();
+                    released.await(); // holds the rest until the localizer is dead
+                    return;
+                }
+                out.write(archive);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        try {
+            assertThat(localize("--type", "archive", "--name", "data", "--url", base + "/v1")).isZero();
+
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process killed = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Localizer.class.getName(),
+                    "--code-root", code.toString(), "--models-root", models.toString(), "--type", "archive", "--name", "data",
+                    "--url", base + "/v2").redirectErrorStream(true).redirectOutput(work.resolve("killed.log").toFile()).start();
+            try {
+                assertThat(halfSent.await(60, TimeUnit.SECONDS)).as("the second run got half the archive").isTrue();
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!halfWritten(code) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(halfWritten(code)).as("the second run was writing beside the target").isTrue();
+            } finally {
+                killed.destroyForcibly().waitFor();
+            }
+            assertThat(Files.readString(code.resolve("data/weights.bin"))).isEqualTo("v1");
+            assertThat(Files.readString(code.resolve("data/config.json"))).isEqualTo("{}");
+
+            released.countDown();
+            assertThat(localize("--type", "archive", "--name", "data", "--url", base + "/v2")).isZero();
+            assertThat(Files.readString(code.resolve("data/weights.bin"))).isEqualTo(noise.toString());
+            try (Stream<Path> left = Files.list(code)) {
+                assertThat(left.map(p -> p.getFileName().toString())).as("nothing but the tree and the record")
+                        .containsExactlyInAnyOrder("data", ".localized.json");
+            }
+        } finally {
+            released.countDown();
+            server.stop(0);
+        }
+    }
+
+    /** Whether some hidden file being written beside the target (in a staging tree, or a spool) holds bytes. */
+    private static boolean halfWritten(Path parent) throws IOException {
+        try (Stream<Path> all = Files.walk(parent)) {
+            return all.anyMatch(p -> {
+                String first = parent.relativize(p).getName(0).toString();
+                return first.startsWith(".") && !first.equals(".localized.json") && Files.isRegularFile(p) && p.toFile().length() > 0;
+            });
+        }
+    }
+
+    private static byte[] zip(Map<String, String> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                zip.putNextEntry(new ZipEntry(file.getKey()));
+                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
@@ -169,10 +168,14 @@ public final class ArchiveUnpacker {
         }
     }
 
+    /**
+     * A zip is read from its end, so it is spooled whole first: beside the root and named after
+     * it, so that whoever clears the root's leftovers after a crash clears the spool too.
+     */
     private void unpackZip(InputStream in, Path root, Writer writer) throws IOException {
-        Path spool = Files.createTempFile(root.getParent(), ".zip-spool-", ".zip");
+        Path spool = root.resolveSibling(root.getFileName() + ".zip-spool");
         try {
-            Files.copy(in, spool, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, spool);
             try (ZipFile zip = ZipFile.builder().setPath(spool).get()) {
                 Enumeration<ZipArchiveEntry> entries = zip.getEntriesInPhysicalOrder();
                 while (entries.hasMoreElements()) {
