@@ -11,10 +11,31 @@ import io.submarine.storage.BlobNotFoundException;
 import io.submarine.storage.BlobStoreException;
 import io.submarine.storage.StorageConfigException;
 import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Which failures are worth another attempt, and the exit code each one ends the localizer with. */
 final class Failures {
     private Failures() {}
+
+    /** What a file system says when it takes no more writes: full, over its quota, read-only. */
+    private static final Pattern VOLUME_REFUSAL = Pattern.compile("No space left on device|Disk quota exceeded|Read-only file system");
+
+    /** Whether a local file system refused a write somewhere in {@code e}'s causes: no source is at fault. */
+    static boolean volumeRefusedWrite(Throwable e) {
+        return volumeRefusal(e) != null;
+    }
+
+    /** The file system's own words for the refusal, or null. */
+    static String volumeRefusal(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            Matcher refusal = cause instanceof IOException && cause.getMessage() != null ? VOLUME_REFUSAL.matcher(cause.getMessage()) : null;
+            if (refusal != null && refusal.find()) {
+                return refusal.group();
+            }
+        }
+        return null;
+    }
 
     /** Timeouts, 5xx, lost connections: yes. Anything the same request would meet again: no. */
     static boolean retryable(IOException e) {
@@ -28,7 +49,8 @@ final class Failures {
 
     static ExitCode exitCode(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SpecException || cause instanceof StorageConfigException || cause instanceof BlobNotFoundException) {
+            if (cause instanceof SpecException || cause instanceof StorageConfigException || cause instanceof BlobNotFoundException
+                    || cause instanceof LocalizationRun.VolumeRefusedWriteException) {
                 return ExitCode.CONFIG;
             }
             if (cause instanceof BlobAccessDeniedException || cause instanceof GitAuthException) {

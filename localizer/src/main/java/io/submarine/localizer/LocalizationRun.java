@@ -127,6 +127,9 @@ final class LocalizationRun {
                     Staging.discard(staging);
                 }
             } catch (IOException e) {
+                if (Failures.volumeRefusedWrite(e)) {
+                    throw new VolumeRefusedWriteException(source, e);
+                }
                 if (!Failures.retryable(e)) {
                     throw e;
                 }
@@ -187,6 +190,14 @@ final class LocalizationRun {
 
         static String describe(IOException e) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    /** The volume the target is on took no more writes: the pod's configuration, which no retry changes. */
+    static final class VolumeRefusedWriteException extends IOException {
+        VolumeRefusedWriteException(Source source, IOException cause) {
+            super("source '" + source.name() + "': the volume at " + source.target().toAbsolutePath().getParent() + " refused a write ("
+                    + Failures.volumeRefusal(cause) + "): give the pod more room there, or a writable volume; nothing was put in place", cause);
         }
     }
 
