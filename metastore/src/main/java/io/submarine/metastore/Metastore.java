@@ -6,6 +6,8 @@ import io.submarine.sidecar.lifecycle.ShutdownDeadline;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
+import java.io.IOException;
+import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +65,7 @@ public final class Metastore implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        validate();
         // Every secret read from a file is masked in whatever is logged from here on.
         Optional<Tokens> tokens = tokenFile == null ? Optional.empty() : Optional.of(Tokens.read(tokenFile, Redactor.global()::register));
         if (tokens.isEmpty()) {
@@ -70,14 +73,17 @@ public final class Metastore implements Callable<Integer> {
         }
         String jdbcPassword = jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile, StandardCharsets.UTF_8).strip();
         Redactor.global().register(jdbcPassword);
-        Database database = jdbcUrl == null ? Database.embedded(Files.createDirectories(dataDir)) : Database.open(jdbcUrl, jdbcUser, jdbcPassword);
-        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
-            throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
-        }
         Optional<MetastoreServer.Tls> tls = tlsCertFile == null ? Optional.empty() : Optional.of(new MetastoreServer.Tls(tlsCertFile, tlsKeyFile));
         BlobStores storage = BlobStores.load(StorageConfig.fromEnvironment(System.getenv()).with(settings)
                 .withSecretSink(Redactor.global()::register));
-        MetastoreServer server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage);
+        Database database = jdbcUrl == null ? Database.embedded(dataDirectory()) : Database.open(jdbcUrl, jdbcUser, jdbcPassword);
+        MetastoreServer server;
+        try {
+            server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage);
+        } catch (BindException e) {
+            database.close();
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + " (--host, --port): " + e.getMessage(), e);
+        }
         LOG.info("metastore listening on {}:{}", host, server.port());
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownDeadline shutdown = new ShutdownDeadline(Duration.ofSeconds(20), Clock.systemUTC());
@@ -89,6 +95,31 @@ public final class Metastore implements Callable<Integer> {
         shutdown.installHook();
         stopped.await();
         return ExitCode.OK.code();
+    }
+
+    /** The flags that can be checked before anything starts, each failure naming its flag. */
+    private void validate() {
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            throw new IllegalArgumentException("give both --tls-cert-file and --tls-key-file, or neither");
+        }
+        readable("--token-file", tokenFile);
+        readable("--jdbc-password-file", jdbcPasswordFile);
+        readable("--tls-cert-file", tlsCertFile);
+        readable("--tls-key-file", tlsKeyFile);
+    }
+
+    private static void readable(String flag, Path file) {
+        if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+            throw new IllegalArgumentException(flag + " " + file + " is not a readable file");
+        }
+    }
+
+    private Path dataDirectory() {
+        try {
+            return Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--data-dir " + dataDir + " cannot be made: " + e.getClass().getSimpleName() + " " + e.getMessage(), e);
+        }
     }
 
     public static void main(String[] args) {
