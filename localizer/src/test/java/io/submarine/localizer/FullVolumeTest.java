@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A source larger than the pod's volume: the volume is the pod's configuration, so the run ends
- * at once with a configuration error that says so, not after retries that download it all again,
- * and leaves nothing on the volume. The volume is a real 1 MiB tmpfs, which takes root with the
+ * A source larger than the pod's volume, or a read-only volume: the volume is the pod's
+ * configuration, so the run ends at once with a configuration error that says so, not after
+ * retries that download it all again, and leaves nothing on the volume. The volume is a real 1 MiB tmpfs, which takes root with the
  * right to mount (CI and the build machines run tests so); elsewhere these tests are skipped.
  */
 class FullVolumeTest {
@@ -40,8 +40,11 @@ class FullVolumeTest {
     @BeforeEach
     void mountATinyVolume() throws Exception {
         volume = Files.createDirectories(work.resolve("volume"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", volume.toString())
-                .redirectErrorStream(true).start();
+        mount("size=1m");
+    }
+
+    private void mount(String options) throws Exception {
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", volume.toString()).redirectErrorStream(true).start();
         String output = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Assumptions.assumeTrue(mount.waitFor() == 0, "mounting a 1 MiB tmpfs needs root and the right to mount: " + output);
     }
@@ -49,6 +52,21 @@ class FullVolumeTest {
     @AfterEach
     void unmount() throws Exception {
         new ProcessBuilder("umount", volume.toString()).inheritIO().start().waitFor();
+    }
+
+    @Test
+    void aReadOnlyVolume() throws Exception {
+        mount("remount,ro");
+        Path archive = work.resolve("small.tar.gz");
+        try (OutputStream file = Files.newOutputStream(archive);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(file))) {
+            TarArchiveEntry entry = new TarArchiveEntry("README.md");
+            entry.setSize(2);
+            tar.putArchiveEntry(entry);
+            tar.write("hi".getBytes(StandardCharsets.UTF_8));
+            tar.closeArchiveEntry();
+        }
+        assertRefusedAtOnce("Read-only file system", "--type", "archive", "--name", "small", "--url", "file://" + archive);
     }
 
     @Test
@@ -63,7 +81,7 @@ class FullVolumeTest {
             tar.write(content);
             tar.closeArchiveEntry();
         }
-        assertRefusedAtOnce("--type", "archive", "--name", "weights", "--url", "file://" + archive);
+        assertRefusedAtOnce("No space left on device", "--type", "archive", "--name", "weights", "--url", "file://" + archive);
     }
 
     @Test
@@ -73,10 +91,10 @@ class FullVolumeTest {
         Files.write(repo.resolve("weights.bin"), incompressible());
         TestRepos.git(repo, "add", "-A");
         TestRepos.git(repo, "commit", "-q", "-m", "weights");
-        assertRefusedAtOnce("--url", "file://" + repo, "--name", "weights");
+        assertRefusedAtOnce("No space left on device", "--url", "file://" + repo, "--name", "weights");
     }
 
-    private void assertRefusedAtOnce(String... source) throws IOException {
+    private void assertRefusedAtOnce(String refusal, String... source) throws IOException {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -89,7 +107,7 @@ class FullVolumeTest {
         }
         String log = captured.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(log).isEqualTo(ExitCode.CONFIG.code());
-        assertThat(log).contains("No space left on device").contains(volume.toString()).doesNotContain("attempt 1 of");
+        assertThat(log).contains("the volume at " + volume + " refused a write (" + refusal + ")").doesNotContain("attempt 1 of");
         try (Stream<Path> left = Files.list(volume)) {
             assertThat(left.map(p -> p.getFileName().toString()).toList()).as("nothing left on the volume").isEqualTo(List.of());
         }
