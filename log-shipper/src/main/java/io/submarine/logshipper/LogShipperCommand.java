@@ -30,6 +30,7 @@ import io.submarine.storage.StorageConfig;
 import io.submarine.storage.StorageConfigException;
 import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,7 +194,12 @@ final class LogShipperCommand implements Callable<Integer> {
             shipper.add(containerLogs);
         }
         metrics.gauges(uploader::spoolBytes, () -> uploader.spoolFull() ? 1 : 0, shipper::lagSeconds);
-        HealthServer health = HealthServer.start(healthAddress, healthPort, metrics.registry());
+        HealthServer health;
+        try {
+            health = HealthServer.start(healthAddress, healthPort, metrics.registry());
+        } catch (BindException e) {
+            throw config("cannot serve health on " + healthAddress + ":" + healthPort + " (--health-address, --health-port): " + e.getMessage());
+        }
         List<Supplier<Throwable>> failures = new ArrayList<>(List.of(uploader::recoveryFailure, fileSources::failure));
         if (containerLogs != null) {
             failures.add(containerLogs::failure);
@@ -227,7 +233,7 @@ final class LogShipperCommand implements Callable<Integer> {
         if (failure instanceof StorageConfigException || failure instanceof BlobAccessDeniedException) {
             // Storage refused to list: nothing can be shipped, and what was read is read again on the next start.
             finished.set(true);
-            throw (IOException) failure;
+            throw (Exception) failure;
         }
         if (finished.compareAndSet(false, true)) {
             // Ship what was read before failing; the failure decides the exit code.
@@ -348,7 +354,12 @@ final class LogShipperCommand implements Callable<Integer> {
 
     /** Segments left from a previous run are dropped: their lines are read again from the checkpoint on. */
     private Path cleanSpool() throws IOException {
-        Path spool = Files.createDirectories(workDir.resolve("spool"));
+        Path spool;
+        try {
+            spool = Files.createDirectories(workDir.resolve("spool"));
+        } catch (IOException e) {
+            throw config("--work-dir " + workDir + " cannot be used: " + e.getClass().getSimpleName() + " " + e.getMessage());
+        }
         try (Stream<Path> leftovers = Files.list(spool)) {
             for (Path leftover : leftovers.toList()) {
                 Files.deleteIfExists(leftover);

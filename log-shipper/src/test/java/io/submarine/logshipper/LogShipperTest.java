@@ -239,6 +239,21 @@ class LogShipperTest {
         assertThat(LogShipper.run(Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), "--storage-uri", "file:///tmp/x", "--files",
                 "main=/x/*.log")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(Files.readString(termination)).contains("POD_NAMESPACE");
+
+        // Found only as it starts: storage no backend serves, a work directory it cannot make, a port taken.
+        assertThat(LogShipper.run(env, "--storage-uri", "nope://bucket/logs", "--files", "main=/x/*.log", "--work-dir", dir.resolve("w1").toString(),
+                "--health-port", "0")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("nope");
+        Path aFile = Files.writeString(dir.resolve("a-file"), "");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--work-dir", aFile.resolve("w").toString()))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--work-dir " + aFile.resolve("w") + " cannot be used");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(LogShipper.run(env, "--storage-uri", dir.resolve("remote").toUri().toString(), "--files", "main=/x/*.log", "--work-dir",
+                    dir.resolve("w2").toString(), "--health-address", "127.0.0.1", "--health-port", Integer.toString(taken.getLocalPort())))
+                    .isEqualTo(ExitCode.CONFIG.code());
+            assertThat(Files.readString(termination)).contains("(--health-address, --health-port)");
+        }
     }
 
     @Test
