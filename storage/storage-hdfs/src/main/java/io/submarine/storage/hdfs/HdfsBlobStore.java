@@ -61,6 +61,10 @@ final class HdfsBlobStore implements BlobStore, SupportsAppend, SupportsRename {
         if (!location.scheme().equals("hdfs")) {
             throw new StorageConfigException("not an hdfs:// location: " + location);
         }
+        if (location.authority().isEmpty() && !"hdfs".equals(FileSystem.getDefaultUri(conf).getScheme())) {
+            throw new StorageConfigException("hdfs location names no name node, and the Hadoop configuration has no hdfs:// fs.defaultFS: "
+                    + "write hdfs://namenode:8020/path");
+        }
         Client client = clients.get(location.authority());
         if (client == null) {
             URI uri = URI.create("hdfs://" + location.authority() + "/");

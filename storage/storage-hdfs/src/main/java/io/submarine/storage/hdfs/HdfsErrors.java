@@ -38,6 +38,7 @@ final class HdfsErrors {
         if (cause instanceof AccessControlException) {
             return new BlobAccessDeniedException(location, "HDFS: permission denied; check the user, its Kerberos login and the path's permissions", e);
         }
-        return new BlobTransientException(location, "HDFS: " + cause.getClass().getSimpleName(), e);
+        return new BlobTransientException(location, "HDFS: " + cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"), e);
     }
 }

@@ -1,8 +1,11 @@
 package io.submarine.storage.hdfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
+import io.submarine.storage.StorageConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -10,7 +13,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The client settings the provider changes from Hadoop's defaults, and that a site's own files and explicit settings still win. */
+/**
+ * The client settings the provider changes from Hadoop's defaults, that a site's own files and
+ * explicit settings still win, and what a location without a name node needs.
+ */
 class HdfsClientDefaultsTest {
 
     private static final String CLOSE_POLL = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
@@ -40,6 +46,16 @@ class HdfsClientDefaultsTest {
         assertThat(site.getInt(CLOSE_POLL, -1)).isEqualTo(10);
         assertThat(explicit.getInt(CLOSE_POLL, -1)).isEqualTo(100);
         assertThat(explicit.getInt(PACKETS, -1)).isEqualTo(16);
+    }
+
+    @Test
+    void aLocationWithoutANameNodeNeedsAnHdfsDefaultFileSystem(@TempDir Path emptyConfDir) throws Exception {
+        try (HdfsBlobStore store = (HdfsBlobStore) new HdfsBlobStoreProvider().create(StorageConfig.of(Map.of("hdfs.conf-dir", emptyConfDir.toString())))) {
+            // Hadoop itself would say "IOException: Incomplete HDFS URI, no host", and the call would be retried as a lost connection.
+            assertThatThrownBy(() -> store.stat(Location.of("hdfs:///data/train.log")))
+                    .isInstanceOf(StorageConfigException.class)
+                    .hasMessageContaining("write hdfs://namenode:8020/path");
+        }
     }
 
     /** Creating a store connects to nothing: clients start with the first call to a cluster. */
