@@ -66,9 +66,12 @@ class StorageCliTest {
     }
 
     @Test
-    void userErrorsHaveDocumentedExitCodes() {
+    void userErrorsHaveDocumentedExitCodes() throws Exception {
         assertThat(StorageCli.run("stat", dir.resolve("missing").toString())).isEqualTo(ExitCode.CONFIG.code());
         assertThat(StorageCli.run("ls", "nosuchscheme://x/")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(StorageCli.run("copy", "only-one-argument")).isEqualTo(ExitCode.CONFIG.code());
+        Path object = Files.writeString(dir.resolve("present.txt"), "present");
+        assertThat(StorageCli.run("cat", "--offset", "-5", object.toString())).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(StorageCli.run("ls", "hdfs:///data/")).as("no name node, none configured").isEqualTo(ExitCode.CONFIG.code());
     }
 }
