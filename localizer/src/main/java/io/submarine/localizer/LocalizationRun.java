@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -115,7 +116,12 @@ final class LocalizationRun {
                     LOG.info("source '{}' already holds {} at {}: nothing to do", source.name(), current.get(), source.target());
                     return record(source, new Fetched(current.get(), 0, 0), start, true);
                 }
-                Path staging = Staging.begin(source.target());
+                Path staging;
+                try {
+                    staging = Staging.begin(source.target());
+                } catch (IOException e) {
+                    throw new VolumeRefusedWriteException(source, e);
+                }
                 try {
                     Fetched fetched = fetcher.fetch(source, staging);
                     Staging.publish(staging, source.target());
@@ -126,6 +132,8 @@ final class LocalizationRun {
                 } finally {
                     Staging.discard(staging);
                 }
+            } catch (VolumeRefusedWriteException e) {
+                throw e;
             } catch (IOException e) {
                 if (Failures.volumeRefusedWrite(e)) {
                     throw new VolumeRefusedWriteException(source, e);
@@ -185,7 +193,7 @@ final class LocalizationRun {
     /** A source still failed transiently after every attempt. */
     static final class SourceUnreachableException extends IOException {
         SourceUnreachableException(Source source, int attempts, IOException last) {
-            super("source '" + source.name() + "' (" + source.redactedUrl() + ") failed " + attempts + " attempts; the last: " + describe(last), last);
+            super("source '" + source.name() + "' (" + source.redactedUrl() + ") failed " + attempts + (attempts == 1 ? " attempt" : " attempts") + "; the last: " + describe(last), last);
         }
 
         static String describe(IOException e) {
@@ -193,11 +201,15 @@ final class LocalizationRun {
         }
     }
 
-    /** The volume the target is on took no more writes: the pod's configuration, which no retry changes. */
+    /**
+     * Where the target goes took no more writes (full, read-only, not a directory): the pod's
+     * configuration, which no retry changes.
+     */
     static final class VolumeRefusedWriteException extends IOException {
         VolumeRefusedWriteException(Source source, IOException cause) {
             super("source '" + source.name() + "': the volume at " + source.target().toAbsolutePath().getParent() + " refused a write ("
-                    + Failures.volumeRefusal(cause) + "): give the pod more room there, or a writable volume; nothing was put in place", cause);
+                    + Objects.requireNonNullElse(Failures.volumeRefusal(cause), cause.getClass().getSimpleName() + ": " + cause.getMessage())
+                    + "): it must be a writable directory with room for the source; nothing was put in place", cause);
         }
     }
 

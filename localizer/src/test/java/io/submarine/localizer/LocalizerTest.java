@@ -549,6 +549,10 @@ class LocalizerTest {
         assertThat(localize("--type", "archive", "--url", "file://" + work.resolve("absent.tar"))).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "archive", "--url", "file:///x", "--metastore-url", "http://metastore",
                 "--metastore-token-file", work.resolve("no-token").toString())).isEqualTo(ExitCode.CONFIG.code());
+        Path file = Files.writeString(work.resolve("f.txt"), "f");
+        Path aFile = Files.writeString(work.resolve("a-file"), "");
+        assertThat(Localizer.run("--code-root", aFile.resolve("code").toString(), "--type", "file", "--url", "file://" + file))
+                .as("a code root under a file").isEqualTo(ExitCode.CONFIG.code());
     }
 
     private String revisionOf(String name) throws IOException {

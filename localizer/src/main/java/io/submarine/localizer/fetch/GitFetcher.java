@@ -441,6 +441,10 @@ public final class GitFetcher implements Fetcher {
 
     private IOException classify(Source source, GitAPIException e) {
         String message = Location.redact(String.valueOf(e.getMessage()));
+        // JGit starts with the URL, which the messages below give already.
+        if (message.startsWith(source.redactedUrl() + ": ")) {
+            message = message.substring(source.redactedUrl().length() + 2);
+        }
         if (e instanceof InvalidRemoteException) {
             return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + " is not a git repository: " + message, e);
         }
