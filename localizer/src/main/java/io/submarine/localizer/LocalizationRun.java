@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,10 +67,23 @@ final class LocalizationRun {
             return thread;
         });
         try {
-            List<Future<LocalizedRecord>> running = new ArrayList<>();
-            for (Source source : sources) {
-                running.add(pool.submit(() -> localize(source, previous)));
+            // A source whose target is inside another's waits for that one, whose tree is put in
+            // place whole and would carry it away. Outer ones are submitted first: the pool takes
+            // tasks in order, so an outer one has started before an inner one waits on it.
+            Map<Source, Future<LocalizedRecord>> submitted = new IdentityHashMap<>();
+            for (Source source : sources.stream().sorted(Comparator.comparingInt(s -> where(s).getNameCount())).toList()) {
+                Map<Source, Future<LocalizedRecord>> outer = new IdentityHashMap<>();
+                submitted.forEach((other, future) -> {
+                    if (where(source).startsWith(where(other))) {
+                        outer.put(other, future);
+                    }
+                });
+                submitted.put(source, pool.submit(() -> {
+                    awaitOuter(source, outer);
+                    return localize(source, previous);
+                }));
             }
+            List<Future<LocalizedRecord>> running = sources.stream().map(submitted::get).toList();
             long deadline = System.nanoTime() + timeout.toNanos();
             List<LocalizedRecord> done = new ArrayList<>();
             Exception failure = null;
@@ -84,7 +99,11 @@ final class LocalizationRun {
                 } catch (ExecutionException e) {
                     Exception cause = e.getCause() instanceof Exception known ? known : new IOException(e.getCause());
                     LOG.error("source '{}' failed: {}", sources.get(i).name(), cause.getMessage());
-                    if (failure == null) {
+                    if (failure == null || (failure instanceof OuterSourceFailedException && !(cause instanceof OuterSourceFailedException))) {
+                        // The exit code is a source's own failure's, not that of one left undone because of it.
+                        if (failure != null) {
+                            cause.addSuppressed(failure);
+                        }
                         failure = cause;
                     } else {
                         failure.addSuppressed(cause);
@@ -101,6 +120,21 @@ final class LocalizationRun {
             return done;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static Path where(Source source) {
+        return source.target().toAbsolutePath().normalize();
+    }
+
+    /** Waits for the sources whose targets hold {@code source}'s; if one failed, this one is not attempted. */
+    private static void awaitOuter(Source source, Map<Source, Future<LocalizedRecord>> outer) throws IOException, InterruptedException {
+        for (Map.Entry<Source, Future<LocalizedRecord>> other : outer.entrySet()) {
+            try {
+                other.getValue().get();
+            } catch (ExecutionException e) {
+                throw new OuterSourceFailedException(source, other.getKey(), e.getCause());
+            }
         }
     }
 
@@ -210,6 +244,13 @@ final class LocalizationRun {
             super("source '" + source.name() + "': the volume at " + source.target().toAbsolutePath().getParent() + " refused a write ("
                     + Objects.requireNonNullElse(Failures.volumeRefusal(cause), cause.getClass().getSimpleName() + ": " + cause.getMessage())
                     + "): it must be a writable directory with room for the source; nothing was put in place", cause);
+        }
+    }
+
+    /** Not attempted: a source whose target holds this one's failed. */
+    static final class OuterSourceFailedException extends IOException {
+        OuterSourceFailedException(Source source, Source outer, Throwable cause) {
+            super("not attempted: its target " + source.target() + " is inside that of source '" + outer.name() + "', which failed", cause);
         }
     }
 

@@ -539,6 +539,43 @@ class LocalizerTest {
         assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("fourth\n");
     }
 
+    /**
+     * A source whose target is inside another's (data under the code that reads it) waits for that
+     * one: the outer tree is put in place whole, by a rename, and would carry the inner one away.
+     */
+    @Test
+    void aSourceInsideAnothersTargetIsLocalizedAfterIt() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/app"));
+        Path file = Files.write(work.resolve("data.tar.gz"), tarGz(Map.of("data.csv", "x,y\n")));
+        // The inner one first, and the quicker: run side by side, it was put in place first, then lost.
+        Path spec = Files.writeString(work.resolve("spec.yaml"), String.join("\n",
+                "sources:",
+                "  - {name: data, type: archive, url: 'file://" + file + "', target: '" + code.resolve("app/data") + "'}",
+                "  - {name: app, type: git, url: 'file://" + repo + "'}",
+                ""));
+        assertThat(localize("--spec-file", spec.toString())).isZero();
+        assertThat(code.resolve("app/run.sh")).exists();
+        assertThat(code.resolve("app/data/data.csv")).exists();
+
+        // The outer one changes and is put in place again; the inner one, gone with the old tree, comes again.
+        Files.writeString(repo.resolve("README.md"), "changed\n");
+        TestRepos.git(repo, "commit", "-q", "-am", "changed");
+        assertThat(localize("--spec-file", spec.toString())).isZero();
+        assertThat(Files.readString(code.resolve("app/README.md"))).isEqualTo("changed\n");
+        assertThat(code.resolve("app/data/data.csv")).exists();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("name").asText())
+                .as("records in the spec's order").isEqualTo("data");
+
+        // When the outer one fails, the inner one is not attempted, and the exit code is the outer one's failure's.
+        Path failing = Files.writeString(work.resolve("failing.yaml"), String.join("\n",
+                "sources:",
+                "  - {name: inner, type: archive, url: 'file://" + file + "', target: '" + code.resolve("outer/data") + "'}",
+                "  - {name: outer, type: archive, url: 'file://" + file + "', sha256: '" + "0".repeat(64) + "'}",
+                ""));
+        assertThat(localize("--spec-file", failing.toString())).isEqualTo(ExitCode.CHECKSUM.code());
+        assertThat(code.resolve("outer")).doesNotExist();
+    }
+
     @Test
     void badSpecsAreConfigErrorsThatSayWhatToFix() throws Exception {
         Path typo = Files.writeString(work.resolve("typo.yaml"), "sources:\n  - {name: a, type: archive, url: 'file:///x', sha265: abc}\n");
