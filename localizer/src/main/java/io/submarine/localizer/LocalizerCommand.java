@@ -158,6 +158,7 @@ final class LocalizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Source> sources = sources();
+        checkTargetsLeaveTheRootsAlone(sources);
         ArchiveLimits limits = new ArchiveLimits(maxBytes, maxEntries, maxPathLength, maxDepth, maxRatio);
         if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero() || gitStallTimeout.toSeconds() < 1) {
             throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive, --git-stall-timeout at least 1 s");
@@ -201,6 +202,23 @@ final class LocalizerCommand implements Callable<Integer> {
         MetastoreClient client = new MetastoreClient(endpoint.url(), endpoint.token(), spoolDir != null ? spoolDir : codeRoot.resolve(".metastore-spool"),
                 3, Duration.ofMillis(500), d -> Thread.sleep(d.toMillis()));
         return new Reporting(client, identity, requireReport);
+    }
+
+    /**
+     * A target is replaced by a rename; the code and models roots are the pod's volumes, which
+     * cannot be, so no target may be one of them or hold one.
+     */
+    private void checkTargetsLeaveTheRootsAlone(List<Source> sources) {
+        for (Source source : sources) {
+            Path target = source.target().normalize();
+            for (Map.Entry<String, Path> root : Map.of("--code-root", codeRoot, "--models-root", modelsRoot).entrySet()) {
+                if (root.getValue().toAbsolutePath().normalize().startsWith(target)) {
+                    throw new SpecException("source '" + source.name() + "': its target " + target + " is or holds " + root.getKey() + " "
+                            + root.getValue() + ", the pod's volume, which is not replaced whole; put it below, e.g. at "
+                            + root.getValue().resolve(source.name()));
+                }
+            }
+        }
     }
 
     private List<Source> sources() {

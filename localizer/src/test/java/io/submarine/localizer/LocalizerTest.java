@@ -590,6 +590,11 @@ class LocalizerTest {
         Path aFile = Files.writeString(work.resolve("a-file"), "");
         assertThat(Localizer.run("--code-root", aFile.resolve("code").toString(), "--type", "file", "--url", "file://" + file))
                 .as("a code root under a file").isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "file", "--url", "file://" + file, "--target", code.toString())).as("the code root as a target")
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--type", "file", "--url", "file://" + file, "--target", work.toString())).as("a target holding the roots")
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(work.resolve("f.txt")).as("left where it was").hasContent("f");
     }
 
     private String revisionOf(String name) throws IOException {
