@@ -113,4 +113,37 @@ class MetastoreClientTest {
                     .containsExactly("first", "second", "third", "fourth");
         }
     }
+
+    /**
+     * A spooled report that cannot be read (emptied by a crash, cut short, edited by hand) is set
+     * aside, where an operator finds it, and the reports after it are still delivered.
+     */
+    @Test
+    void anUnreadableSpooledReportIsSetAsideAndTheRestDelivered() throws Exception {
+        int port = Fixtures.freePort();
+        MetastoreClient client = client(port, "r-token");
+        for (String source : new String[] {"first", "second", "third"}) {
+            assertThat(client.report(localization(source))).isEqualTo(Outcome.SPOOLED);
+        }
+        List<Path> spooled;
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("spool"))) {
+            spooled = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        Files.write(spooled.get(0), new byte[0]);
+        Files.writeString(spooled.get(1), "{\"kind\": \"localizations\", \"idem");
+
+        try (MetastoreServer server = start(port)) {
+            assertThat(client.flush()).isTrue();
+            assertThat(client.spooled()).isZero();
+            HttpResponse<String> listing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/api/v1/reports/localizations?pod=trainer-0"))
+                    .header("Authorization", "Bearer q-token").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(new ObjectMapper().readTree(listing.body()).path("items")).extracting(item -> item.path("payload").path("source").asText())
+                    .containsExactly("third");
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("spool"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    spooled.get(0).getFileName() + ".unreadable", spooled.get(1).getFileName() + ".unreadable");
+        }
+    }
 }

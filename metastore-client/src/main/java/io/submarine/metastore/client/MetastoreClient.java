@@ -8,9 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +92,10 @@ public final class MetastoreClient {
             pending = spooled.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
         }
         for (Path file : pending) {
-            JsonNode stored = JSON.readTree(file.toFile());
+            JsonNode stored = readSpooled(file);
+            if (stored == null) {
+                continue;
+            }
             try {
                 send(stored.path("kind").asText(), stored.path("idempotencyKey").asText(), stored.path("body"));
             } catch (UnavailableException e) {
@@ -105,6 +111,23 @@ public final class MetastoreClient {
         return true;
     }
 
+    /** A spooled report, or null when it cannot be read: kept aside then, so that it does not hold back the rest. */
+    private static JsonNode readSpooled(Path file) throws IOException {
+        String problem;
+        try {
+            JsonNode stored = JSON.readTree(file.toFile());
+            if (stored.isObject() && stored.path("kind").isTextual() && stored.path("body").isObject()) {
+                return stored;
+            }
+            problem = "not a spooled report (empty, or cut short)";
+        } catch (IOException e) {
+            problem = e.getMessage();
+        }
+        Files.move(file, file.resolveSibling(file.getFileName() + ".unreadable"), StandardCopyOption.ATOMIC_MOVE);
+        LOG.error("spooled report {} cannot be read and was set aside: {}", file.getFileName(), problem);
+        return null;
+    }
+
     /** Reports waiting in the spool. */
     public long spooled() throws IOException {
         try (Stream<Path> spooled = Files.list(spool)) {
@@ -118,7 +141,14 @@ public final class MetastoreClient {
         stored.put("idempotencyKey", report.idempotencyKey());
         stored.put("body", body(report));
         Path aside = Files.createTempFile(spool, ".spooling-", ".tmp");
-        JSON.writeValue(aside.toFile(), stored);
+        // On disk before it is named: a report renamed into the spool but lost in a crash would be an empty file.
+        try (FileChannel channel = FileChannel.open(aside, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(JSON.writeValueAsBytes(stored));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
         Files.move(aside, spool.resolve(String.format("%020d.json", sequence.incrementAndGet())), StandardCopyOption.ATOMIC_MOVE);
     }
 
