@@ -3,10 +3,8 @@ package io.submarine.localizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.sidecar.lifecycle.ExitCode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,19 +93,10 @@ class FullVolumeTest {
     }
 
     private void assertRefusedAtOnce(String refusal, String... source) throws IOException {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Localizer.run(Stream.concat(Stream.of("--code-root", volume.toString(), "--models-root", volume.resolve("models").toString(),
-                    "--max-attempts", "3"), Stream.of(source)).toArray(String[]::new));
-        } finally {
-            System.setErr(err);
-        }
-        String log = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(log).isEqualTo(ExitCode.CONFIG.code());
-        assertThat(log).contains("the volume at " + volume + " refused a write (" + refusal + ")").doesNotContain("attempt 1 of");
+        LoggedRun run = LoggedRun.of(() -> Localizer.run(Stream.concat(Stream.of("--code-root", volume.toString(), "--models-root",
+                volume.resolve("models").toString(), "--max-attempts", "3"), Stream.of(source)).toArray(String[]::new)));
+        assertThat(run.exit()).as(run.log()).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(run.log()).contains("the volume at " + volume + " refused a write (" + refusal + ")").doesNotContain("attempt 1 of");
         try (Stream<Path> left = Files.list(volume)) {
             assertThat(left.map(p -> p.getFileName().toString()).toList()).as("nothing left on the volume").isEqualTo(List.of());
         }

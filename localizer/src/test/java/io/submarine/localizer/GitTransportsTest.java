@@ -6,13 +6,10 @@ import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.testing.ExternalServer;
 import io.submarine.storage.testing.Fixtures;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -178,17 +175,9 @@ class GitTransportsTest {
     /** A name that does not resolve (a pod's DNS not ready yet, a typo) is retried, and said to be an unknown host. */
     @Test
     void aGitDaemonWhoseHostDoesNotResolveIsRetriedAndNamed() throws Exception {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = localize("--url", "git://no-such-host.invalid/trainer.git", "--name", "nowhere");
-        } finally {
-            System.setErr(err);
-        }
-        assertThat(exit).isEqualTo(ExitCode.UNREACHABLE.code());
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("unknown host").contains("attempt 1");
+        LoggedRun run = LoggedRun.of(() -> localize("--url", "git://no-such-host.invalid/trainer.git", "--name", "nowhere"));
+        assertThat(run.exit()).isEqualTo(ExitCode.UNREACHABLE.code());
+        assertThat(run.log()).contains("unknown host").contains("attempt 1");
         assertThat(code.resolve("nowhere")).doesNotExist();
     }
 
@@ -212,19 +201,11 @@ class GitTransportsTest {
             assertThat(Files.readString(code.resolve(".localized.json"))).doesNotContain(password);
 
             Path wrong = Files.writeString(work.resolve("wrong"), "not-the-password-99");
-            PrintStream err = System.err;
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            int exit;
-            try {
-                exit = localize("--url", server.url("trainer.git"), "--name", "denied", "--username-file", userFile.toString(),
-                        "--password-file", wrong.toString());
-            } finally {
-                System.setErr(err);
-            }
-            assertThat(exit).isEqualTo(ExitCode.AUTH.code());
+            LoggedRun denied = LoggedRun.of(() -> localize("--url", server.url("trainer.git"), "--name", "denied", "--username-file",
+                    userFile.toString(), "--password-file", wrong.toString()));
+            assertThat(denied.exit()).isEqualTo(ExitCode.AUTH.code());
             assertThat(code.resolve("denied")).doesNotExist();
-            assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("not-the-password-99").doesNotContain(password);
+            assertThat(denied.log()).doesNotContain("not-the-password-99").doesNotContain(password);
         }
         // A password given only inside the URL is masked on its own as well.
         try (SmartHttpGitServer server = new SmartHttpGitServer(repos, "bob", "only-in-the-url-4242")) {
