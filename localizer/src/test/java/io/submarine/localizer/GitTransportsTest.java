@@ -85,6 +85,15 @@ class GitTransportsTest {
             TestRepos.git(repos, "clone", "-q", "--bare", app.toString(), repos.resolve("app.git").toString());
             assertThat(localize("--url", "git://127.0.0.1:" + port + "/app.git", "--name", "app", "--submodules", "shallow")).isZero();
             assertThat(Files.readString(code.resolve("app/trainer/README.md"))).isEqualTo("second\n");
+
+            // A repository the daemon does not serve, and a commit no branch or tag has: wrong settings, not retried.
+            LoggedRun missing = LoggedRun.of(() -> localize("--url", "git://127.0.0.1:" + port + "/no-such.git", "--name", "missing"));
+            assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(missing.log()).contains("no repository at git://127.0.0.1:" + port + "/no-such.git").doesNotContain("attempt 1 of");
+            LoggedRun noCommit = LoggedRun.of(() -> localize("--url", "git://127.0.0.1:" + port + "/trainer.git", "--name", "no-commit",
+                    "--ref", "0123456789abcdef0123456789abcdef01234567"));
+            assertThat(noCommit.exit()).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(noCommit.log()).contains("has no commit 0123456789abcdef0123456789abcdef01234567").doesNotContain("attempt 1 of");
         }
     }
 
@@ -99,6 +108,11 @@ class GitTransportsTest {
             assertThat(server.refAdvertisements()).isEqualTo(2);
             assertThat(localize(args)).isZero();
             assertThat(server.refAdvertisements()).as("the target holds the commit: one ls-remote, no clone").isEqualTo(3);
+
+            LoggedRun missing = LoggedRun.of(() -> localize("--url", server.url("no-such.git"), "--name", "missing", "--username-file",
+                    userFile.toString(), "--password-file", passwordFile.toString()));
+            assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(missing.log()).contains("no repository at " + server.url("no-such.git")).doesNotContain("attempt 1 of");
         }
     }
 

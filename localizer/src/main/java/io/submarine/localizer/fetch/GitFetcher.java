@@ -26,6 +26,7 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.api.errors.JGitInternalException;
 import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
@@ -61,6 +62,9 @@ public final class GitFetcher implements Fetcher {
     /** What JGit and MINA say when credentials or a host key are refused; 403 is JGit's "not permitted". */
     private static final Pattern REFUSED = Pattern.compile(
             "not authorized|auth fail|authentication|server key|host key|not permitted|\\b40[13]\\b");
+
+    /** How git daemon refuses a repository it does not serve (it does not say whether it exists). */
+    private static final String GIT_DAEMON_NO_REPOSITORY = "access denied or repository not exported";
 
     /** MINA's {@code CoreModuleProperties.AUTH_TIMEOUT}, in milliseconds, as a system property. */
     private static final String MINA_AUTH_TIMEOUT = "org.apache.sshd.config.auth-timeout";
@@ -116,6 +120,11 @@ public final class GitFetcher implements Fetcher {
         }
         // For a commit the server would not send alone, all history comes, and the commit is checked out.
         try (Git git = clone.call()) {
+            if (bySha && !git.getRepository().getObjectDatabase().has(ObjectId.fromString(resolved.commit()))) {
+                // All history came and the commit is not in it: no retry will bring it.
+                throw new SpecException("source '" + source.name() + "': " + source.redactedUrl() + " has no commit " + resolved.commit()
+                        + " on any of its branches or tags");
+            }
             checkOut(git.getRepository(), resolved.refName(), resolved.commit(), source.subpath(), progress);
         } catch (GitAPIException e) {
             throw classify(source, e);
@@ -447,6 +456,11 @@ public final class GitFetcher implements Fetcher {
         }
         if (e instanceof InvalidRemoteException) {
             return new InvalidContentException("source '" + source.name() + "': " + source.redactedUrl() + " is not a git repository: " + message, e);
+        }
+        if (e.getCause() instanceof NoRemoteRepositoryException || message.contains(GIT_DAEMON_NO_REPOSITORY)) {
+            // A mistyped URL, or a private repository shown as missing to those without access (as GitHub does): not retried.
+            throw new SpecException("source '" + source.name() + "': no repository at " + source.redactedUrl()
+                    + ", or none these credentials may see: " + message);
         }
         if (e instanceof TransportException && refusedAccess(message)) {
             return new GitAuthException("source '" + source.name() + "': " + source.redactedUrl() + " refused: " + message, e);
