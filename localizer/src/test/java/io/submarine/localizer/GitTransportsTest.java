@@ -247,6 +247,11 @@ class GitTransportsTest {
             assertThat(localize("--url", url, "--name", "opted-out", "--ssh-key-file", key.toString(), "--known-hosts-file", empty.toString(),
                     "--insecure-skip-host-key-check")).isZero();
             assertThat(checkedOut("opted-out")).isEqualTo(head);
+
+            LoggedRun missing = LoggedRun.of(() -> localize("--url", server.url(repos.resolve("no-such.git")), "--name", "missing",
+                    "--ssh-key-file", key.toString(), "--known-hosts-file", knownHosts.toString()));
+            assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(missing.log()).contains("no repository at ").doesNotContain("attempt 1 of");
         }
     }
 
