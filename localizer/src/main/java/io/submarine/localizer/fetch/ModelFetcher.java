@@ -19,8 +19,10 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -98,6 +100,21 @@ public final class ModelFetcher implements Fetcher {
                 throw new InvalidContentException("the manifest of " + version + " has an invalid file entry: " + file);
             }
             files.add(new ManifestFile(path, size, sha256));
+        }
+        // Each path names one file, and no file stands where another needs a directory: the
+        // downloads run side by side and would otherwise race for one place.
+        Set<Path> paths = new HashSet<>();
+        for (ManifestFile file : files) {
+            if (!paths.add(Path.of(file.path()).normalize())) {
+                throw new InvalidContentException("the manifest of " + version + " lists " + file.path() + " twice");
+            }
+        }
+        for (Path path : paths) {
+            for (Path parent = path.getParent(); parent != null; parent = parent.getParent()) {
+                if (paths.contains(parent)) {
+                    throw new InvalidContentException("the manifest of " + version + " lists " + parent + " as a file and as a directory of " + path);
+                }
+            }
         }
         return files;
     }
