@@ -14,6 +14,7 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -219,7 +220,8 @@ final class LocalizationRun {
 
     private void writeRecords(List<LocalizedRecord> records) throws IOException {
         Files.createDirectories(codeRoot);
-        Path aside = Files.createTempFile(codeRoot, ".localized-", ".json");
+        // Readable by all, as the tree it describes is: the pod's other containers may run as other users.
+        Path aside = Files.createTempFile(codeRoot, ".localized-", ".json", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         JSON.writeValue(aside.toFile(), Map.of("sources", records));
         Files.move(aside, codeRoot.resolve(RECORD_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -530,6 +530,8 @@ class LocalizerTest {
         assertThat(code.resolve("dataset/data.csv")).exists();
         assertThat(models.resolve("m/saved_model.pb")).exists();
         assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources")).hasSize(3);
+        assertThat(Files.getPosixFilePermissions(code.resolve(".localized.json"))).as("readable by the pod's other users")
+                .contains(PosixFilePermission.OTHERS_READ);
 
         Path experiment = Files.writeString(work.resolve("experiment.json"),
                 "{\"code\": {\"sync_mode\": \"git\", \"url\": \"file://" + repo + "\"}}");
@@ -595,6 +597,10 @@ class LocalizerTest {
         assertThat(localize("--type", "file", "--url", "file://" + file, "--target", work.toString())).as("a target holding the roots")
                 .isEqualTo(ExitCode.CONFIG.code());
         assertThat(work.resolve("f.txt")).as("left where it was").hasContent("f");
+        Path shallow = Files.write(work.resolve("shallow.tar.gz"), tarGz(Map.of("d/a.txt", "a")));
+        assertThat(localize("--type", "archive", "--url", "file://" + shallow, "--strip-components", "2")).as("stripped of every file")
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(code.resolve("shallow")).doesNotExist();
     }
 
     private String revisionOf(String name) throws IOException {

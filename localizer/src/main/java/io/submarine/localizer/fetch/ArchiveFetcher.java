@@ -3,6 +3,7 @@ package io.submarine.localizer.fetch;
 import io.submarine.localizer.archive.ArchiveLimits;
 import io.submarine.localizer.archive.ArchiveUnpacker;
 import io.submarine.localizer.spec.Source;
+import io.submarine.localizer.spec.SpecException;
 import io.submarine.storage.BlobStore;
 import java.util.function.Function;
 import io.submarine.storage.Location;
@@ -29,6 +30,11 @@ public final class ArchiveFetcher implements Fetcher {
             String sha256 = in.finish();
             if (source.sha256() != null && !source.sha256().equals(sha256)) {
                 throw new ChecksumMismatchException("archive " + location, source.sha256(), sha256);
+            }
+            if (result.files() == 0 && source.stripComponents() > 0) {
+                // As GNU tar would, quietly; but an empty tree is not what a pod is prepared with.
+                throw new SpecException("source '" + source.name() + "': strip-components " + source.stripComponents()
+                        + " left no file of archive " + location + ": its files are not that deep");
             }
             return new Fetched("sha256:" + sha256, result.files(), result.bytes());
         }
