@@ -89,7 +89,8 @@ class GitTransportsTest {
             // A repository the daemon does not serve, and a commit no branch or tag has: wrong settings, not retried.
             LoggedRun missing = LoggedRun.of(() -> localize("--url", "git://127.0.0.1:" + port + "/no-such.git", "--name", "missing"));
             assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
-            assertThat(missing.log()).contains("no repository at git://127.0.0.1:" + port + "/no-such.git").doesNotContain("attempt 1 of");
+            assertThat(missing.log()).contains("(git://127.0.0.1:" + port + "/no-such.git): a repository it needs is not there")
+                    .doesNotContain("attempt 1 of");
             LoggedRun noCommit = LoggedRun.of(() -> localize("--url", "git://127.0.0.1:" + port + "/trainer.git", "--name", "no-commit",
                     "--ref", "0123456789abcdef0123456789abcdef01234567"));
             assertThat(noCommit.exit()).isEqualTo(ExitCode.CONFIG.code());
@@ -112,7 +113,7 @@ class GitTransportsTest {
             LoggedRun missing = LoggedRun.of(() -> localize("--url", server.url("no-such.git"), "--name", "missing", "--username-file",
                     userFile.toString(), "--password-file", passwordFile.toString()));
             assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
-            assertThat(missing.log()).contains("no repository at " + server.url("no-such.git")).doesNotContain("attempt 1 of");
+            assertThat(missing.log()).contains("(" + server.url("no-such.git") + "): a repository it needs is not there").doesNotContain("attempt 1 of");
         }
     }
 
@@ -251,7 +252,7 @@ class GitTransportsTest {
             LoggedRun missing = LoggedRun.of(() -> localize("--url", server.url(repos.resolve("no-such.git")), "--name", "missing",
                     "--ssh-key-file", key.toString(), "--known-hosts-file", knownHosts.toString()));
             assertThat(missing.exit()).as(missing.log()).isEqualTo(ExitCode.CONFIG.code());
-            assertThat(missing.log()).contains("no repository at ").doesNotContain("attempt 1 of");
+            assertThat(missing.log()).contains("a repository it needs is not there").doesNotContain("attempt 1 of");
         }
     }
 

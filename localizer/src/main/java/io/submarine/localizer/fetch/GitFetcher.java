@@ -459,8 +459,9 @@ public final class GitFetcher implements Fetcher {
         }
         if (e.getCause() instanceof NoRemoteRepositoryException || message.contains(GIT_DAEMON_NO_REPOSITORY)) {
             // A mistyped URL, or a private repository shown as missing to those without access (as GitHub does): not retried.
-            throw new SpecException("source '" + source.name() + "': no repository at " + source.redactedUrl()
-                    + ", or none these credentials may see: " + message);
+            // The message names the repository JGit asked for when it is not this one (a submodule).
+            throw new SpecException("source '" + source.name() + "' (" + source.redactedUrl() + "): a repository it needs is not there, "
+                    + "or not visible with these credentials: " + message);
         }
         if (e instanceof TransportException && refusedAccess(message)) {
             return new GitAuthException("source '" + source.name() + "': " + source.redactedUrl() + " refused: " + message, e);
