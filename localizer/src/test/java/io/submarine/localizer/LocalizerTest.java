@@ -327,6 +327,23 @@ class LocalizerTest {
         assertThat(models.resolve("tampered")).doesNotExist();
     }
 
+    /** A model version already in place (the pod restarted on its volumes) is not downloaded again; a changed one is. */
+    @Test
+    void aModelVersionAlreadyInPlaceIsNotDownloadedAgain() throws Exception {
+        Path version = publishModel(work.resolve("store/models/half_plus_two/125"), true);
+        String[] args = {"--type", "model", "--name", "m", "--url", "file://" + version};
+        assertThat(localize(args)).isZero();
+        Path marker = Files.writeString(models.resolve("m/marker"), "still the same tree");
+        assertThat(localize(args)).isZero();
+        assertThat(marker).as("the tree was left alone").exists();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("unchanged").asBoolean()).isTrue();
+
+        Files.writeString(version.resolve("_MANIFEST.json"), Files.readString(version.resolve("_MANIFEST.json")) + "\n");
+        assertThat(localize(args)).isZero();
+        assertThat(marker).as("a new manifest: fetched again").doesNotExist();
+        assertThat(models.resolve("m/saved_model.pb")).exists();
+    }
+
     @Test
     void anUncommittedModelVersionIsRefusedUnlessAllowed() throws Exception {
         Path version = publishModel(work.resolve("store/models/half_plus_two/124"), false);

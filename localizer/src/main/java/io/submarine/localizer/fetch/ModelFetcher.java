@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -61,23 +62,43 @@ public final class ModelFetcher implements Fetcher {
         this.parallelism = parallelism;
     }
 
+    /**
+     * A committed version's revision is its manifest's digest, read without its files: a target
+     * that holds the version already is not downloaded again (a pod restarted on its volumes).
+     */
+    @Override
+    public Optional<String> currentRevision(Source source) throws IOException {
+        return manifest(storage.apply(source), Location.of(source.url()).asDirectory()).map(ModelFetcher::revision);
+    }
+
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location version = Location.of(source.url()).asDirectory();
         BlobStore store = storage.apply(source);
-        byte[] manifest;
-        try (InputStream in = store.open(version.resolve(MANIFEST))) {
-            manifest = in.readNBytes(64 << 20);
-        } catch (BlobNotFoundException e) {
+        Optional<byte[]> manifest = manifest(store, version);
+        if (manifest.isEmpty()) {
             if (!source.allowUncommitted()) {
                 throw new InvalidContentException("model version " + version + " has no " + MANIFEST
                         + ": it is not committed yet (artifact-sync writes the manifest last); wait for it, or allow uncommitted versions");
             }
             return copyPrefix(store, version, staging);
         }
-        List<ManifestFile> files = parse(manifest, version);
+        List<ManifestFile> files = parse(manifest.get(), version);
         long bytes = fetchAll(store, version, files, staging);
-        return new Fetched("manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest)), files.size(), bytes);
+        return new Fetched(revision(manifest.get()), files.size(), bytes);
+    }
+
+    /** The version's manifest, or empty when it has none (not committed yet). */
+    private static Optional<byte[]> manifest(BlobStore store, Location version) throws IOException {
+        try (InputStream in = store.open(version.resolve(MANIFEST))) {
+            return Optional.of(in.readNBytes(64 << 20));
+        } catch (BlobNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String revision(byte[] manifest) {
+        return "manifest-sha256:" + HexFormat.of().formatHex(sha256(manifest));
     }
 
     static List<ManifestFile> parse(byte[] manifest, Location version) throws InvalidContentException {
