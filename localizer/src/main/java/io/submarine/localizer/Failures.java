@@ -21,12 +21,10 @@ final class Failures {
     /** What a file system says when it takes no more writes: full, over its quota, read-only. */
     private static final Pattern VOLUME_REFUSAL = Pattern.compile("No space left on device|Disk quota exceeded|Read-only file system");
 
-    /** Whether a local file system refused a write somewhere in {@code e}'s causes: no source is at fault. */
-    static boolean volumeRefusedWrite(Throwable e) {
-        return volumeRefusal(e) != null;
-    }
-
-    /** The file system's own words for the refusal, or null. */
+    /**
+     * The file system's own words when a local one refused a write somewhere in {@code e}'s
+     * causes (no source is at fault), or null.
+     */
     static String volumeRefusal(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             Matcher refusal = cause instanceof IOException && cause.getMessage() != null ? VOLUME_REFUSAL.matcher(cause.getMessage()) : null;

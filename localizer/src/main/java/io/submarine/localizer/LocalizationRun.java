@@ -170,7 +170,7 @@ final class LocalizationRun {
             } catch (VolumeRefusedWriteException e) {
                 throw e;
             } catch (IOException e) {
-                if (Failures.volumeRefusedWrite(e)) {
+                if (Failures.volumeRefusal(e) != null) {
                     throw new VolumeRefusedWriteException(source, e);
                 }
                 if (!Failures.retryable(e)) {
