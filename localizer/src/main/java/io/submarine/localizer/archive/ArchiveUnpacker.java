@@ -58,28 +58,32 @@ public final class ArchiveUnpacker {
     public record Result(String format, long files, long bytes) {}
 
     /**
-     * Unpacks {@code source} into {@code target}, an existing empty directory.
+     * Unpacks {@code source} into {@code target}, an existing empty directory. On success the
+     * source has been read to its end, bytes after the archive's included, and is touched no more.
      *
      * @param sourceName the archive's name, only to name the output of a single compressed file
      */
     public Result unpack(InputStream source, String sourceName, Path target) throws IOException {
         Path root = target.toRealPath();
         CountingInputStream counted = new CountingInputStream(source);
-        InputStream in = new BufferedInputStream(counted, 64 * 1024);
-        String compression = detectCompression(in);
+        // Three stages on their own threads, as tar with a zstd or gzip process beside it, plus
+        // the download: reading (and the caller's hashing), decompressing, unpacking and writing.
+        // 8 MiB in flight at most between each two.
+        InputStream read = new ReadAheadInputStream(counted, 8, 1 << 20);
+        InputStream in = new BufferedInputStream(read, 64 * 1024);
         InputStream decompressed = in;
         InputStream compressor = null;
-        if (compression != null) {
-            try {
-                compressor = new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
-                        .createCompressorInputStream(compression, in, true);
-                // Decompress on its own core while this thread unpacks; 8 MiB in flight at most.
-                decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
-            } catch (CompressorException e) {
-                throw new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
-            }
-        }
         try {
+            String compression = detectCompression(in);
+            if (compression != null) {
+                try {
+                    compressor = new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
+                            .createCompressorInputStream(compression, in, true);
+                    decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
+                } catch (CompressorException e) {
+                    throw new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
+                }
+            }
             Writer writer = new Writer(root, counted);
             String archive = detectArchive(decompressed);
             String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
@@ -93,16 +97,14 @@ public final class ArchiveUnpacker {
             } else {
                 unpackStream(decompressed, archive, writer);
             }
-            if (compression != null) {
-                // Read the decompressed stream to its end, so the read-ahead thread is done with
-                // the source before the caller reads what follows (its digest covers every byte).
-                decompressed.transferTo(OutputStream.nullOutputStream());
-            }
+            // Read each stage to its end, so the reading threads are done with the source before
+            // the caller reads what follows (its digest covers every byte).
+            decompressed.transferTo(OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
             return new Result(format, writer.files, writer.bytes);
         } finally {
-            if (compression != null) {
-                decompressed.close(); // stops the read-ahead thread; the caller's stream stays open
-            }
+            decompressed.close(); // stops the reading threads; the caller's stream stays open
+            read.close();
         }
     }
 
@@ -205,6 +207,8 @@ public final class ArchiveUnpacker {
          * saves several system calls per path segment on archives with many files.
          */
         private final java.util.Set<Path> knownDirectories = new java.util.HashSet<>();
+        /** One copy buffer for every file: a tree of many files makes no garbage for it. */
+        private final byte[] buffer = new byte[64 * 1024];
         long files;
         long bytes;
         long entries;
@@ -302,7 +306,6 @@ public final class ArchiveUnpacker {
             // A later entry of the same name replaces the earlier one, as tar does.
             Files.deleteIfExists(place);
             try (OutputStream out = Files.newOutputStream(place, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                byte[] buffer = new byte[64 * 1024];
                 for (int n; (n = content.read(buffer)) > 0; ) {
                     bytes += n;
                     checkSize();

@@ -3,70 +3,89 @@ package io.submarine.localizer.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Reads a stream on a background thread into a few fixed chunks, so that decompression runs on
- * one core while the caller unpacks and writes on another, as GNU tar does with a separate zstd
- * or gzip process. Memory is {@code chunks * chunkSize} at most; a failure of the reader
- * surfaces, unchanged, from the next {@code read}.
+ * Reads a stream on a background thread into a few fixed chunks, so that the work of reading
+ * (decompressing, hashing) runs on one core while the caller's runs on another, as GNU tar does
+ * with a separate zstd or gzip process. The chunks are allocated once and handed back and forth:
+ * memory is {@code chunks * chunkSize}, and a stream of any length makes no garbage. A failure of
+ * the reader surfaces, unchanged, from the next {@code read}.
+ *
+ * <p>Once {@code read} has returned -1, the reader thread has read the source to its end and
+ * touches it no more, so the caller may read what the source holds (a digest, say) without a race.
  */
 final class ReadAheadInputStream extends InputStream {
 
-    private static final byte[] END = new byte[0];
+    /** A filled chunk: {@code length} bytes of {@code data}; an empty one marks the end. */
+    private record Chunk(byte[] data, int length) {}
 
-    private final BlockingQueue<Object> chunks;
+    private static final Chunk END = new Chunk(new byte[0], 0);
+
+    private final BlockingQueue<Object> filled;
+    private final BlockingQueue<byte[]> empty;
     private volatile boolean closed;
-    private byte[] current = new byte[0];
+    private Chunk current = new Chunk(new byte[0], 0);
     private int position;
     private boolean ended;
 
     ReadAheadInputStream(InputStream source, int chunkCount, int chunkSize) {
-        this.chunks = new ArrayBlockingQueue<>(chunkCount);
+        this.filled = new ArrayBlockingQueue<>(chunkCount + 1);
+        this.empty = new ArrayBlockingQueue<>(chunkCount);
+        for (int i = 0; i < chunkCount; i++) {
+            empty.add(new byte[chunkSize]);
+        }
         // The source is the caller's to close. Interrupting the reader would close an
         // interruptible channel under it, so closing only tells the reader to stop.
         Thread reader = new Thread(() -> {
             try {
-                while (!closed) {
-                    byte[] chunk = new byte[chunkSize];
-                    int filled = source.readNBytes(chunk, 0, chunkSize);
-                    if (filled > 0) {
-                        put(filled == chunkSize ? chunk : Arrays.copyOf(chunk, filled));
+                byte[] chunk;
+                while ((chunk = takeEmpty()) != null) {
+                    int length = source.readNBytes(chunk, 0, chunk.length);
+                    if (length > 0) {
+                        filled.add(new Chunk(chunk, length));
                     }
-                    if (filled < chunkSize) {
-                        put(END);
+                    if (length < chunk.length) {
+                        filled.add(END);
                         return;
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                put(e);
+                filled.add(e);
             }
         }, "read-ahead");
         reader.setDaemon(true);
         reader.start();
     }
 
-    /** Waits for room, giving up once the consumer has closed the stream. */
-    private void put(Object item) {
+    /** Waits for a chunk the consumer is done with; {@code null} once the consumer has closed the stream. */
+    private byte[] takeEmpty() {
         try {
-            while (!closed && !chunks.offer(item, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                // The consumer is busy writing; wait for it.
+            while (!closed) {
+                byte[] chunk = empty.poll(100, TimeUnit.MILLISECONDS);
+                if (chunk != null) {
+                    return chunk;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return null;
     }
 
     private boolean fill() throws IOException {
         if (ended) {
             return false;
         }
-        while (position == current.length) {
+        while (position == current.length()) {
+            if (current.length() > 0) {
+                empty.add(current.data());
+            }
             Object next;
             try {
-                next = chunks.take();
+                next = filled.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while reading ahead");
@@ -79,7 +98,7 @@ final class ReadAheadInputStream extends InputStream {
                 ended = true;
                 throw runtime;
             }
-            current = (byte[]) next;
+            current = (Chunk) next;
             position = 0;
             if (current == END) {
                 ended = true;
@@ -91,7 +110,7 @@ final class ReadAheadInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        return fill() ? current[position++] & 0xff : -1;
+        return fill() ? current.data()[position++] & 0xff : -1;
     }
 
     @Override
@@ -102,8 +121,8 @@ final class ReadAheadInputStream extends InputStream {
         if (!fill()) {
             return -1;
         }
-        int n = Math.min(len, current.length - position);
-        System.arraycopy(current, position, b, off, n);
+        int n = Math.min(len, current.length() - position);
+        System.arraycopy(current.data(), position, b, off, n);
         position += n;
         return n;
     }
@@ -111,6 +130,6 @@ final class ReadAheadInputStream extends InputStream {
     @Override
     public void close() {
         closed = true;
-        chunks.clear();
+        filled.clear();
     }
 }

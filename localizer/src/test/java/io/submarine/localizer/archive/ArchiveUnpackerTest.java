@@ -3,6 +3,7 @@ package io.submarine.localizer.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -195,6 +197,40 @@ class ArchiveUnpackerTest {
         assertThat(Files.getPosixFilePermissions(target.resolve("bin/run.sh"))).contains(PosixFilePermission.OWNER_EXECUTE);
         assertThat(Files.getPosixFilePermissions(target.resolve("README.md"))).doesNotContain(PosixFilePermission.OWNER_EXECUTE);
         assertThat(Files.readSymbolicLink(target.resolve("docs"))).isEqualTo(Path.of("README.md"));
+    }
+
+    private static Function<OutputStream, OutputStream> compressor(String format) {
+        return format.equals("tar") ? out -> out : out -> uncheckedly(GzipCompressorOutputStream::new, out);
+    }
+
+    private static byte[] compressed(String format, byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream compressing = compressor(format).apply(out)) {
+            compressing.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tar", "tar+gz"})
+    void returnsOnlyOnceItHasReadTheSourceToItsEnd(String format) throws IOException {
+        // Bytes after the tar's end (record padding, junk; inside the gzip stream for tar+gz):
+        // the caller's digest of the source must cover them, and the unpacker's reading threads
+        // must be done with the source before the caller reads on.
+        byte[] junk = new byte[3 << 20];
+        Arrays.fill(junk, (byte) 7);
+        InputStream source = new ByteArrayInputStream(compressed(format, concat(tar(out -> out, TarEntry.file("a.txt", "a")), junk)));
+
+        new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(source, "a.tar", target);
+
+        assertThat(source.read()).isEqualTo(-1);
+        assertThat(target.resolve("a.txt")).hasContent("a");
     }
 
     @Test
