@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +115,19 @@ class LocalizerTest {
         Path file = Files.write(work.resolve("data.tar.gz"), tarGz(Map.of("a.txt", "a")));
         assertThat(localize("--type", "archive", "--url", "file://" + file, "--sha256", "0".repeat(64))).isEqualTo(ExitCode.CHECKSUM.code());
         assertThat(code.resolve("data")).doesNotExist();
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
+    void anArchiveCutShortFailsAtOnceWithNothingInPlace() throws Exception {
+        // A file that ends early (an upload cut short) ends the same way on every attempt. It was
+        // once put in place as one empty file, exit 0, when it ended within its first megabyte.
+        byte[] archive = tarGz(Map.of("train.py", "print(1)\n"));
+        Path file = Files.write(work.resolve("project.tar.gz"), Arrays.copyOf(archive, archive.length / 2));
+        LoggedRun run = LoggedRun.of(() -> localize("--type", "archive", "--url", "file://" + file, "--max-attempts", "3"));
+        assertThat(run.exit()).isEqualTo(ExitCode.INVALID_CONTENT.code());
+        assertThat(run.log()).contains("corrupt or cut short").doesNotContain("retrying");
+        assertThat(code.resolve("project")).doesNotExist();
         assertThat(hiddenLeftovers(code)).isEmpty();
     }
 

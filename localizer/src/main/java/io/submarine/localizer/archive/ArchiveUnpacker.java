@@ -1,6 +1,7 @@
 package io.submarine.localizer.archive;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,32 +75,34 @@ public final class ArchiveUnpacker {
         InputStream decompressed = in;
         InputStream compressor = null;
         try {
-            String compression = detectCompression(in);
+            String compression = detectCompression(peek(in));
             if (compression != null) {
                 try {
                     compressor = new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
                             .createCompressorInputStream(compression, in, true);
                     decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
                 } catch (CompressorException e) {
-                    throw new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
+                    throw counted.failure() != null ? counted.failure()
+                            : new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
                 }
             }
+            InputStream content = new ContentInputStream(decompressed, counted, compression == null ? "the archive" : "the archive's " + compression + " stream");
             Writer writer = new Writer(root, counted);
-            String archive = detectArchive(decompressed);
+            String archive = detectArchive(peek(content));
             String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
             if (archive == null) {
                 if (compression == null) {
                     throw new UnsafeArchiveException("not an archive or compressed file this localizer knows (tar, zip, gzip, bzip2, xz, zstd)");
                 }
-                writer.file(List.of(singleFileName(compressor, sourceName)), decompressed, 0644);
+                writer.file(List.of(singleFileName(compressor, sourceName)), content, 0644);
             } else if (archive.equals(ArchiveStreamFactory.ZIP)) {
-                unpackZip(decompressed, root, writer);
+                unpackZip(content, root, writer);
             } else {
-                unpackStream(decompressed, archive, writer);
+                unpackStream(content, archive, writer, counted);
             }
             // Read each stage to its end, so the reading threads are done with the source before
             // the caller reads what follows (its digest covers every byte).
-            decompressed.transferTo(OutputStream.nullOutputStream());
+            content.transferTo(OutputStream.nullOutputStream());
             in.transferTo(OutputStream.nullOutputStream());
             return new Result(format, writer.files, writer.bytes);
         } finally {
@@ -108,29 +111,36 @@ public final class ArchiveUnpacker {
         }
     }
 
-    private static String detectCompression(InputStream in) throws IOException {
+    /**
+     * The first bytes of {@code in}, which stays where it was. Read here rather than by the
+     * format detectors, which take a failure to read for "not this format".
+     */
+    private static byte[] peek(InputStream in) throws IOException {
         in.mark(SNIFF_BYTES);
         try {
-            return CompressorStreamFactory.detect(in);
-        } catch (CompressorException notCompressed) {
-            return null;
+            return in.readNBytes(SNIFF_BYTES);
         } finally {
             in.reset();
         }
     }
 
-    private static String detectArchive(InputStream in) throws IOException {
-        in.mark(SNIFF_BYTES);
+    private static String detectCompression(byte[] head) {
         try {
-            String type = ArchiveStreamFactory.detect(in);
+            return CompressorStreamFactory.detect(new ByteArrayInputStream(head));
+        } catch (CompressorException notCompressed) {
+            return null;
+        }
+    }
+
+    private static String detectArchive(byte[] head) {
+        try {
+            String type = ArchiveStreamFactory.detect(new ByteArrayInputStream(head));
             return switch (type) {
                 case ArchiveStreamFactory.TAR, ArchiveStreamFactory.ZIP -> type;
                 default -> null;
             };
         } catch (ArchiveException notAnArchive) {
             return null;
-        } finally {
-            in.reset();
         }
     }
 
@@ -147,26 +157,28 @@ public final class ArchiveUnpacker {
         return stripped.isEmpty() ? "data" : stripped.equals(base) ? base + ".out" : stripped;
     }
 
-    private void unpackStream(InputStream in, String type, Writer writer) throws IOException {
+    private void unpackStream(InputStream in, String type, Writer writer, CountingInputStream source) throws IOException {
         ArchiveInputStream<?> archive;
         try {
             archive = new ArchiveStreamFactory().createArchiveInputStream(type, in);
         } catch (ArchiveException e) {
             throw new UnsafeArchiveException("cannot read the " + type + " archive: " + e.getMessage(), e);
         }
+        // The tar reader's own complaints (a truncated entry, say) come from above the content stream.
+        InputStream entryContent = new ContentInputStream(archive, source, "the " + type + " archive");
         ArchiveEntry entry;
-        while ((entry = nextEntry(archive)) != null) {
+        while ((entry = nextEntry(archive, type, source)) != null) {
             if (entry instanceof TarArchiveEntry tar) {
-                writer.tarEntry(tar, archive);
+                writer.tarEntry(tar, entryContent);
             }
         }
     }
 
-    private static ArchiveEntry nextEntry(ArchiveInputStream<?> archive) throws UnsafeArchiveException {
+    private static ArchiveEntry nextEntry(ArchiveInputStream<?> archive, String type, CountingInputStream source) throws IOException {
         try {
             return archive.getNextEntry();
         } catch (IOException e) {
-            throw new UnsafeArchiveException("malformed archive: " + e.getMessage(), e);
+            throw ContentInputStream.classify(e, source, "the " + type + " archive");
         }
     }
 
@@ -415,10 +427,14 @@ public final class ArchiveUnpacker {
         }
     }
 
-    /** Counts the compressed bytes consumed, for the expansion-ratio limit. */
-    private static final class CountingInputStream extends FilterInputStream {
-        /** Written by the read-ahead thread, read by the unpacking one for the ratio limit. */
+    /**
+     * The source as read: the compressed bytes consumed, for the expansion-ratio limit, and its
+     * own failure, if it failed, so that what it causes above is not taken for bad content.
+     */
+    static final class CountingInputStream extends FilterInputStream {
+        /** Written by the read-ahead thread, read by the unpacking one. */
         private volatile long count;
+        private volatile IOException failure;
 
         CountingInputStream(InputStream in) {
             super(in);
@@ -428,29 +444,49 @@ public final class ArchiveUnpacker {
             return count;
         }
 
+        /** How the source failed (a lost connection, say), or null. */
+        IOException failure() {
+            return failure;
+        }
+
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
+            try {
+                int b = super.read();
+                if (b >= 0) {
+                    count++;
+                }
+                return b;
+            } catch (IOException e) {
+                failure = e;
+                throw e;
             }
-            return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
+            try {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    count += n;
+                }
+                return n;
+            } catch (IOException e) {
+                failure = e;
+                throw e;
             }
-            return n;
         }
 
         @Override
         public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            count += skipped;
-            return skipped;
+            try {
+                long skipped = super.skip(n);
+                count += skipped;
+                return skipped;
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
         }
     }
 }

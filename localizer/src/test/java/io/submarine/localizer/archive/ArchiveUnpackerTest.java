@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -217,6 +219,12 @@ class ArchiveUnpackerTest {
         return both;
     }
 
+    private static TarEntry randomFile(String name, int size, long seed) {
+        byte[] content = new byte[size];
+        new Random(seed).nextBytes(content);
+        return new TarEntry(name, content, 0100644, null, (byte) 0);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tar", "tar+gz"})
     void returnsOnlyOnceItHasReadTheSourceToItsEnd(String format) throws IOException {
@@ -231,6 +239,54 @@ class ArchiveUnpackerTest {
 
         assertThat(source.read()).isEqualTo(-1);
         assertThat(target.resolve("a.txt")).hasContent("a");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tar.gz cut short", "tar.gz cut short in its first entry", "tar cut short in an entry", "garbage after the gzip stream"})
+    void anArchiveCutShortOrCorruptIsBadContentNotALostConnection(String damage) throws IOException {
+        // Read from a file, such an archive fails the same way on every attempt; GNU tar fails on each.
+        byte[] tarGz = tar(compressor("tar+gz"), TarEntry.file("small.txt", "a"), randomFile("big.bin", 200_000, 1));
+        byte[] tar = tar(out -> out, randomFile("big.bin", 200_000, 1));
+        byte[] archive = switch (damage) {
+            case "tar.gz cut short" -> Arrays.copyOf(tarGz, tarGz.length / 2);
+            case "tar.gz cut short in its first entry" -> Arrays.copyOf(tarGz, 40);
+            case "tar cut short in an entry" -> Arrays.copyOf(tar, 100_000);
+            default -> concat(tarGz, "not gzip".getBytes(StandardCharsets.US_ASCII));
+        };
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(archive), "a.tar.gz", target))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("corrupt or cut short");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 700, 5_000, 100_000})
+    void aSourceThatFailsIsNotTakenForBadContent(int failAfter) throws IOException {
+        // A connection lost before the first byte, in a header, between entries, in an entry:
+        // the source's own exception reaches the caller, who may try again.
+        IOException lost = new IOException("connection reset");
+        for (String format : List.of("tar", "tar+gz")) {
+            byte[] archive = tar(compressor(format), TarEntry.file("small.txt", "a"), randomFile("big.bin", 200_000, 2));
+            InputStream source = new FilterInputStream(new ByteArrayInputStream(archive, 0, Math.min(failAfter, archive.length))) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n < 0) {
+                        throw lost;
+                    }
+                    return n;
+                }
+
+                @Override
+                public int read() throws IOException {
+                    int n = super.read();
+                    if (n < 0) {
+                        throw lost;
+                    }
+                    return n;
+                }
+            };
+            Path into = Files.createDirectories(work.resolve(format + "-" + failAfter));
+            assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(source, "a.tar", into)).as(format).isSameAs(lost);
+        }
     }
 
     @Test
