@@ -66,12 +66,15 @@ public final class ArchiveUnpacker {
      */
     public Result unpack(InputStream source, String sourceName, Path target) throws IOException {
         Path root = target.toRealPath();
-        CountingInputStream counted = new CountingInputStream(source);
+        ContentInputStream.Source watched = new ContentInputStream.Source(source);
         // Three stages on their own threads, as tar with a zstd or gzip process beside it, plus
         // the download: reading (and the caller's hashing), decompressing, unpacking and writing.
         // 8 MiB in flight at most between each two.
-        InputStream read = new ReadAheadInputStream(counted, 8, 1 << 20);
-        InputStream in = new BufferedInputStream(read, 64 * 1024);
+        InputStream read = new ReadAheadInputStream(watched, 8, 1 << 20);
+        // Counted as decompression consumes it, not as it is read ahead: the ratio limit must not
+        // grant a bomb the bytes waiting in the read-ahead.
+        CountingInputStream counted = new CountingInputStream(read);
+        InputStream in = new BufferedInputStream(counted, 64 * 1024);
         InputStream decompressed = in;
         InputStream compressor = null;
         try {
@@ -82,11 +85,11 @@ public final class ArchiveUnpacker {
                             .createCompressorInputStream(compression, in, true);
                     decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
                 } catch (CompressorException e) {
-                    throw counted.failure() != null ? counted.failure()
+                    throw watched.failure() != null ? watched.failure()
                             : new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
                 }
             }
-            InputStream content = new ContentInputStream(decompressed, counted, compression == null ? "the archive" : "the archive's " + compression + " stream");
+            InputStream content = new ContentInputStream(decompressed, watched, compression == null ? "the archive" : "the archive's " + compression + " stream");
             Writer writer = new Writer(root, counted);
             String archive = detectArchive(peek(content));
             String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
@@ -98,7 +101,7 @@ public final class ArchiveUnpacker {
             } else if (archive.equals(ArchiveStreamFactory.ZIP)) {
                 unpackZip(content, root, writer);
             } else {
-                unpackStream(content, archive, writer, counted);
+                unpackStream(content, archive, writer, watched);
             }
             // Read each stage to its end, so the reading threads are done with the source before
             // the caller reads what follows (its digest covers every byte).
@@ -157,7 +160,7 @@ public final class ArchiveUnpacker {
         return stripped.isEmpty() ? "data" : stripped.equals(base) ? base + ".out" : stripped;
     }
 
-    private void unpackStream(InputStream in, String type, Writer writer, CountingInputStream source) throws IOException {
+    private void unpackStream(InputStream in, String type, Writer writer, ContentInputStream.Source source) throws IOException {
         ArchiveInputStream<?> archive;
         try {
             archive = new ArchiveStreamFactory().createArchiveInputStream(type, in);
@@ -174,7 +177,7 @@ public final class ArchiveUnpacker {
         }
     }
 
-    private static ArchiveEntry nextEntry(ArchiveInputStream<?> archive, String type, CountingInputStream source) throws IOException {
+    private static ArchiveEntry nextEntry(ArchiveInputStream<?> archive, String type, ContentInputStream.Source source) throws IOException {
         try {
             return archive.getNextEntry();
         } catch (IOException e) {
@@ -427,14 +430,10 @@ public final class ArchiveUnpacker {
         }
     }
 
-    /**
-     * The source as read: the compressed bytes consumed, for the expansion-ratio limit, and its
-     * own failure, if it failed, so that what it causes above is not taken for bad content.
-     */
-    static final class CountingInputStream extends FilterInputStream {
-        /** Written by the read-ahead thread, read by the unpacking one. */
+    /** Counts the compressed bytes consumed, for the expansion-ratio limit. */
+    private static final class CountingInputStream extends FilterInputStream {
+        /** Written by the decompressing thread, read by the unpacking one for the ratio limit. */
         private volatile long count;
-        private volatile IOException failure;
 
         CountingInputStream(InputStream in) {
             super(in);
@@ -444,49 +443,29 @@ public final class ArchiveUnpacker {
             return count;
         }
 
-        /** How the source failed (a lost connection, say), or null. */
-        IOException failure() {
-            return failure;
-        }
-
         @Override
         public int read() throws IOException {
-            try {
-                int b = super.read();
-                if (b >= 0) {
-                    count++;
-                }
-                return b;
-            } catch (IOException e) {
-                failure = e;
-                throw e;
+            int b = super.read();
+            if (b >= 0) {
+                count++;
             }
+            return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                    count += n;
-                }
-                return n;
-            } catch (IOException e) {
-                failure = e;
-                throw e;
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
             }
+            return n;
         }
 
         @Override
         public long skip(long n) throws IOException {
-            try {
-                long skipped = super.skip(n);
-                count += skipped;
-                return skipped;
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
+            long skipped = super.skip(n);
+            count += skipped;
+            return skipped;
         }
     }
 }

@@ -373,6 +373,22 @@ class ArchiveUnpackerTest {
     }
 
     @Test
+    void theRatioLimitCountsWhatWasDecompressedNotWhatWasReadAhead() throws IOException {
+        // 48 MiB that compresses about 4 times, against a limit of 2: it must stop soon after the
+        // 16 MiB of grace, not once the 8 MiB of compressed bytes read ahead have been granted too.
+        byte[] letters = new byte[48 << 20];
+        Random random = new Random(3);
+        for (int i = 0; i < letters.length; i++) {
+            letters[i] = (byte) "acgt".charAt(random.nextInt(4));
+        }
+        byte[] archive = tar(compressor("tar+gz"), new TarEntry("genome.txt", letters, 0100644, null, (byte) 0));
+        ArchiveLimits ratio = new ArchiveLimits(1L << 40, 1000, 4096, 64, 2);
+        assertThatThrownBy(() -> new ArchiveUnpacker(ratio, 0).unpack(new ByteArrayInputStream(archive), "genome.tgz", target))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("expands more than 2 times");
+        assertThat(Files.size(target.resolve("genome.txt"))).isLessThan(24L << 20);
+    }
+
+    @Test
     void plainBytesAreNotAnArchive() {
         assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0)
                 .unpack(new java.io.ByteArrayInputStream("just text".getBytes(StandardCharsets.UTF_8)), "notes.txt", target))
