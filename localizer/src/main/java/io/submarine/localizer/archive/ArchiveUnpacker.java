@@ -91,11 +91,12 @@ public final class ArchiveUnpacker {
             }
             InputStream content = new ContentInputStream(decompressed, watched, compression == null ? "the archive" : "the archive's " + compression + " stream");
             Writer writer = new Writer(root, counted);
-            String archive = detectArchive(peek(content));
+            byte[] head = peek(content);
+            String archive = detectArchive(head);
             String format = (archive == null ? "file" : archive) + (compression == null ? "" : "+" + compression);
             if (archive == null) {
                 if (compression == null) {
-                    throw new UnsafeArchiveException("not an archive or compressed file this localizer knows (tar, zip, gzip, bzip2, xz, zstd)");
+                    throw new UnsafeArchiveException("not an archive or compressed file this localizer knows (tar, zip, gzip, bzip2, xz, zstd)" + guess(head));
                 }
                 writer.file(List.of(singleFileName(compressor, sourceName)), content, 0644);
             } else if (archive.equals(ArchiveStreamFactory.ZIP)) {
@@ -145,6 +146,21 @@ public final class ArchiveUnpacker {
         } catch (ArchiveException notAnArchive) {
             return null;
         }
+    }
+
+    /**
+     * What the bytes look like when a web server sent something else than the archive: an error
+     * or sign-in page with status 200 is the usual cause. Only the kind is said, never the bytes.
+     */
+    private static String guess(byte[] head) {
+        String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).stripLeading().toLowerCase(Locale.ROOT);
+        if (text.startsWith("<!doctype html") || text.startsWith("<html")) {
+            return "; it is an HTML page: an error or sign-in page served in its place? Check the URL and credentials";
+        }
+        if (text.startsWith("<?xml") || text.startsWith("{")) {
+            return "; it is " + (text.startsWith("{") ? "JSON" : "XML") + ": an error response served in its place? Check the URL and credentials";
+        }
+        return "";
     }
 
     private static String singleFileName(InputStream compressor, String sourceName) {

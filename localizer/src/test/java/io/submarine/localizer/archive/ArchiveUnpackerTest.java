@@ -389,6 +389,18 @@ class ArchiveUnpackerTest {
     }
 
     @Test
+    void aWebPageInPlaceOfTheArchiveIsSaidToBeOne() {
+        // A sign-in page served with status 200 by a proxy or a storage console link.
+        byte[] page = "\n<!DOCTYPE html><html><body>Sign in</body></html>".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(page), "model.tar.gz", target))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("not an archive").hasMessageContaining("it is an HTML page")
+                .hasMessageNotContaining("Sign in");
+        byte[] error = "{\"error\": \"not found\"}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(error), "model.tar.gz", target))
+                .hasMessageContaining("it is JSON");
+    }
+
+    @Test
     void plainBytesAreNotAnArchive() {
         assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0)
                 .unpack(new java.io.ByteArrayInputStream("just text".getBytes(StandardCharsets.UTF_8)), "notes.txt", target))
