@@ -108,6 +108,11 @@ class LocalizerTest {
         assertThat(record.path("revision").asText()).isEqualTo("sha256:" + sha256(archive));
         assertThat(record.path("files").asLong()).isEqualTo(2);
         assertThat(hiddenLeftovers(code)).isEmpty();
+
+        // The digest as the record has it, or in capitals, is the same digest.
+        String recorded = record.path("revision").asText();
+        assertThat(localize("--type", "archive", "--name", "again", "--url", "file://" + file, "--sha256", recorded)).isZero();
+        assertThat(localize("--type", "archive", "--name", "capitals", "--url", "file://" + file, "--sha256", sha256(archive).toUpperCase(java.util.Locale.ROOT))).isZero();
     }
 
     @Test

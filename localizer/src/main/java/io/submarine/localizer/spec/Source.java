@@ -76,9 +76,10 @@ public record Source(
             throw new SpecException(at + "strip-components must not be negative");
         }
         if (sha256 != null) {
-            sha256 = sha256.trim().toLowerCase(Locale.ROOT);
+            // As .localized.json records it ("sha256:…"), or as sha256sum prints it, in either case.
+            sha256 = sha256.trim().toLowerCase(Locale.ROOT).replaceFirst("^sha256:", "");
             if (!SHA256.matcher(sha256).matches()) {
-                throw new SpecException(at + "sha256 must be 64 hexadecimal digits");
+                throw new SpecException(at + "sha256 must be 64 hexadecimal digits (a 'sha256:' before them is allowed)");
             }
         }
         if (subpath != null && (subpath.startsWith("/") || subpath.contains(".."))) {
