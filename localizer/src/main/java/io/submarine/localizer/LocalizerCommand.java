@@ -115,10 +115,10 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per source on transient failures, with exponential backoff and jitter (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "30m", description = "Give up after this long: 90s, 30m, 1h30m or ISO-8601 (PT30M) (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--git-stall-timeout", defaultValue = "PT2M",
+    @Option(names = "--git-stall-timeout", defaultValue = "2m",
             description = "git: a transfer (or ssh handshake) that receives nothing for this long fails, and is retried "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration gitStallTimeout;

@@ -100,7 +100,7 @@ final class LogShipperCommand implements Callable<Integer> {
     @Option(names = "--segment-bytes", defaultValue = "67108864", description = "Close a segment at this many uncompressed bytes (default: 64 MiB).")
     long segmentBytes;
 
-    @Option(names = "--segment-age", defaultValue = "PT60S", description = "Close a segment this long after its first line, as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--segment-age", defaultValue = "60s", description = "Close a segment this long after its first line: 90s, 5m or ISO-8601 (PT5M) (default: ${DEFAULT-VALUE}).")
     Duration segmentAge;
 
     @Option(names = "--compression", defaultValue = "zstd", description = "zstd or gzip (default: ${DEFAULT-VALUE}).")
@@ -112,20 +112,20 @@ final class LogShipperCommand implements Callable<Integer> {
     @Option(names = "--max-line-bytes", defaultValue = "16777216", description = "A longer line is shipped in pieces (default: 16 MiB).")
     int maxLineBytes;
 
-    @Option(names = "--poll-interval", defaultValue = "PT0.25S", description = "How often quiet files are checked for new lines (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--poll-interval", defaultValue = "250ms", description = "How often quiet files are checked for new lines (default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 
-    @Option(names = "--rotate-wait", defaultValue = "PT5S", description = "After a file is renamed or deleted away, how long to wait for its writer's last lines (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rotate-wait", defaultValue = "5s", description = "After a file is renamed or deleted away, how long to wait for its writer's last lines (default: ${DEFAULT-VALUE}).")
     Duration rotateWait;
 
     @Option(names = "--multiline-pattern", paramLabel = "REGEX", description = "Files: lines whose start matches belong to the line before "
             + "(e.g. '\\s|Caused by:' for Java stack traces); such records are never split across segments and count as one line in the index.")
     java.util.regex.Pattern multilinePattern;
 
-    @Option(names = "--multiline-wait", defaultValue = "PT1S", description = "A last record is shipped after this long without a new line (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--multiline-wait", defaultValue = "1s", description = "A last record is shipped after this long without a new line (default: ${DEFAULT-VALUE}).")
     Duration multilineWait;
 
-    @Option(names = "--shutdown-deadline", defaultValue = "PT25S", description = "On SIGTERM, ship everything within this; keep it below the pod's grace period (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shutdown-deadline", defaultValue = "25s", description = "On SIGTERM, ship everything within this; keep it below the pod's grace period (default: ${DEFAULT-VALUE}).")
     Duration shutdownDeadline;
 
     @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "Address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")

@@ -11,11 +11,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,6 +36,9 @@ class FlagsAndProgramTest {
         @Env("SUBMARINE_STORAGE_URI")
         @Option(names = "--storage-uri", description = "Where to ship.")
         String storageUri;
+
+        @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long.")
+        Duration timeout;
 
         RuntimeException failure;
 
@@ -92,6 +99,30 @@ class FlagsAndProgramTest {
             System.setErr(err);
         }
         assertThat(Files.readString(dir.resolve("termination-log"))).startsWith("configuration error: ").contains("many");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"90s, PT1M30S", "5m, PT5M", "1h30m, PT1H30M", "250ms, PT0.25S", "1.5h, PT1H30M", "0, PT0S", "PT2M, PT2M", "pt10s, PT10S"})
+    void durationsAreTakenAsKubernetesWritesThemOrInIso8601(String flag, String expected) {
+        Demo demo = new Demo();
+        assertThat(new Program("DEMO", env(), e -> null).run(demo, "--timeout", flag)).isZero();
+        assertThat(demo.timeout).isEqualTo(Duration.parse(expected));
+        Demo fromEnv = new Demo();
+        assertThat(new Program("DEMO", env("DEMO_TIMEOUT", flag), e -> null).run(fromEnv)).isZero();
+        assertThat(fromEnv.timeout).isEqualTo(Duration.parse(expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"30", "30x", "5m30", "m", "1h 30m", "-5s", "PT", "99999999999999h"})
+    void aDurationThatIsNoneSaysHowToWriteOne(String flag) throws Exception {
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertThat(new Program("DEMO", env(), e -> null).run(new Demo(), "--timeout", flag)).isEqualTo(ExitCode.CONFIG.code());
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(Files.readString(dir.resolve("termination-log"))).contains("'" + flag + "' is not a duration", "90s, 5m, 1h30m or PT30M");
     }
 
     @Test

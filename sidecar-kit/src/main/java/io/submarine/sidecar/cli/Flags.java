@@ -1,6 +1,7 @@
 package io.submarine.sidecar.cli;
 
 import java.lang.reflect.AnnotatedElement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * Gives every flag an environment variable, as git-sync does: {@code --git-url} of program
  * {@code localizer} is also {@code LOCALIZER_GIT_URL} (or what {@link Env} names). A flag on the
- * command line wins over the variable; {@code --help} lists both.
+ * command line wins over the variable; {@code --help} lists both. Durations are read by
+ * {@link Durations}.
  */
 public final class Flags {
     private Flags() {}
@@ -41,6 +43,7 @@ public final class Flags {
             spec.remove(option);
             spec.addOption(option.toBuilder().description(description.toArray(String[]::new)).build());
         }
+        commandLine.registerConverter(Duration.class, Durations::parse);
         commandLine.setDefaultValueProvider(new CommandLine.IDefaultValueProvider() {
             @Override
             public String defaultValue(ArgSpec argument) {
