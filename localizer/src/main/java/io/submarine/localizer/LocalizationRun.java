@@ -11,6 +11,7 @@ import io.submarine.storage.retry.Retrier;
 import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -220,6 +221,13 @@ final class LocalizationRun {
 
     private void writeRecords(List<LocalizedRecord> records) throws IOException {
         Files.createDirectories(codeRoot);
+        // A run killed between writing and renaming left its copy in the code root, which the
+        // pod's task sees: the localizer is the only writer here, so any such copy is stale.
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(codeRoot, ".localized-*.json")) {
+            for (Path leftover : stale) {
+                Files.deleteIfExists(leftover);
+            }
+        }
         // Readable by all, as the tree it describes is: the pod's other containers may run as other users.
         Path aside = Files.createTempFile(codeRoot, ".localized-", ".json", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         JSON.writeValue(aside.toFile(), Map.of("sources", records));

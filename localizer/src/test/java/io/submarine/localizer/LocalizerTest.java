@@ -116,6 +116,16 @@ class LocalizerTest {
     }
 
     @Test
+    void aRecordLeftHalfWrittenByAKilledRunIsCleared() throws Exception {
+        Files.createDirectories(code);
+        Path leftover = Files.writeString(code.resolve(".localized-8641.json"), "{\"sources\": [");
+        Path file = Files.write(work.resolve("data.tar.gz"), tarGz(Map.of("a.txt", "a")));
+        assertThat(localize("--type", "archive", "--url", "file://" + file)).isZero();
+        assertThat(leftover).doesNotExist();
+        assertThat(code.resolve(".localized.json")).exists();
+    }
+
+    @Test
     void aChecksumMismatchPutsNothingInPlace() throws Exception {
         Path file = Files.write(work.resolve("data.tar.gz"), tarGz(Map.of("a.txt", "a")));
         assertThat(localize("--type", "archive", "--url", "file://" + file, "--sha256", "0".repeat(64))).isEqualTo(ExitCode.CHECKSUM.code());
