@@ -46,6 +46,8 @@ public final class ArchiveUnpacker {
 
     private final ArchiveLimits limits;
     private final int stripComponents;
+    /** Written by the unpacking thread, read by whoever logs progress. */
+    private volatile long filesUnpacked;
 
     public ArchiveUnpacker(ArchiveLimits limits, int stripComponents) {
         if (stripComponents < 0) {
@@ -53,6 +55,11 @@ public final class ArchiveUnpacker {
         }
         this.limits = limits;
         this.stripComponents = stripComponents;
+    }
+
+    /** Files (and hard links) written so far by the unpack under way, for progress. */
+    public long filesUnpacked() {
+        return filesUnpacked;
     }
 
     /** What was unpacked. */
@@ -343,7 +350,7 @@ public final class ArchiveUnpacker {
                     out.write(buffer, 0, n);
                 }
             }
-            files++;
+            filesUnpacked = ++files;
             if ((mode & 0111) != 0) {
                 Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(place, LinkOption.NOFOLLOW_LINKS));
                 permissions.add(PosixFilePermission.OWNER_EXECUTE);
@@ -442,7 +449,7 @@ public final class ArchiveUnpacker {
             } catch (FileAlreadyExistsException e) {
                 throw new UnsafeArchiveException("hard link " + String.join("/", segments) + " collides with an entry", e);
             }
-            files++;
+            filesUnpacked = ++files;
         }
     }
 

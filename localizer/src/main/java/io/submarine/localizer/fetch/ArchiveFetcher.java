@@ -25,8 +25,10 @@ public final class ArchiveFetcher implements Fetcher {
     @Override
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location location = Location.of(source.url());
-        try (InputStream raw = storage.apply(source).open(location); Digests in = new Digests(raw, source.name())) {
-            ArchiveUnpacker.Result result = new ArchiveUnpacker(limits, source.stripComponents()).unpack(in, location.fileName(), staging);
+        ArchiveUnpacker unpacker = new ArchiveUnpacker(limits, source.stripComponents());
+        try (InputStream raw = storage.apply(source).open(location);
+                Digests in = new Digests(raw, new TransferProgress(source.name(), unpacker::filesUnpacked, -1))) {
+            ArchiveUnpacker.Result result = unpacker.unpack(in, location.fileName(), staging);
             String sha256 = in.finish();
             if (source.sha256() != null && !source.sha256().equals(sha256)) {
                 throw new ChecksumMismatchException("archive " + location, source.sha256(), sha256);

@@ -5,29 +5,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/**
- * A download stream that computes its SHA-256 and logs progress (bytes, rate) every few seconds,
- * so a long transfer is visible in the pod's log.
- */
+/** A download stream that computes its SHA-256 and reports what it read to the source's progress. */
 final class Digests extends FilterInputStream {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Digests.class);
-    private static final long PROGRESS_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
-
     private final MessageDigest digest;
-    private final String what;
-    private final long start = System.nanoTime();
-    private long lastLog = start;
-    private long bytes;
+    private final TransferProgress progress;
 
-    Digests(InputStream in, String what) {
+    Digests(InputStream in, TransferProgress progress) {
         super(in);
-        this.what = what;
+        this.progress = progress;
         try {
             this.digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -40,7 +28,7 @@ final class Digests extends FilterInputStream {
         int b = super.read();
         if (b >= 0) {
             digest.update((byte) b);
-            count(1);
+            progress.add(1);
         }
         return b;
     }
@@ -50,7 +38,7 @@ final class Digests extends FilterInputStream {
         int n = super.read(b, off, len);
         if (n > 0) {
             digest.update(b, off, n);
-            count(n);
+            progress.add(n);
         }
         return n;
     }
@@ -59,19 +47,6 @@ final class Digests extends FilterInputStream {
     public long skip(long n) throws IOException {
         // Every byte must pass through the digest.
         return Math.max(0, read(new byte[(int) Math.max(0, Math.min(n, 8192))]));
-    }
-
-    private void count(int n) {
-        bytes += n;
-        long now = System.nanoTime();
-        if (now - lastLog > PROGRESS_EVERY_NANOS) {
-            lastLog = now;
-            LOG.info("{}: {} MB so far, {} MB/s", what, bytes / 1_000_000, String.format("%.1f", bytes / 1e3 / ((now - start) / 1e6)));
-        }
-    }
-
-    long bytes() {
-        return bytes;
     }
 
     /** Reads what is left (padding after an archive's end, say), so the digest covers every byte. */

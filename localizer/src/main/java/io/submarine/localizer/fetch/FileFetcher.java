@@ -22,7 +22,7 @@ public final class FileFetcher implements Fetcher {
     public Fetched fetch(Source source, Path staging) throws IOException {
         Location location = Location.of(source.url());
         String name = location.fileName().isEmpty() ? source.name() : location.fileName();
-        try (InputStream raw = storage.apply(source).open(location); Digests in = new Digests(raw, source.name())) {
+        try (InputStream raw = storage.apply(source).open(location); Digests in = new Digests(raw, new TransferProgress(source.name(), null, -1))) {
             long bytes = Files.copy(in, staging.resolve(name));
             String sha256 = in.finish();
             if (source.sha256() != null && !source.sha256().equals(sha256)) {

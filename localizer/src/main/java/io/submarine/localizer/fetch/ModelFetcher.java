@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -81,10 +82,10 @@ public final class ModelFetcher implements Fetcher {
                 throw new InvalidContentException("model version " + version + " has no " + MANIFEST
                         + ": it is not committed yet (artifact-sync writes the manifest last); wait for it, or allow uncommitted versions");
             }
-            return copyPrefix(store, version, staging);
+            return copyPrefix(source.name(), store, version, staging);
         }
         List<ManifestFile> files = parse(manifest.get(), version);
-        long bytes = fetchAll(store, version, files, staging);
+        long bytes = fetchAll(source.name(), store, version, files, staging);
         return new Fetched(revision(manifest.get()), files.size(), bytes);
     }
 
@@ -145,7 +146,9 @@ public final class ModelFetcher implements Fetcher {
      * only once none is running: a download still writing would put files back into the staged
      * tree the caller is discarding.
      */
-    private long fetchAll(BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
+    private long fetchAll(String source, BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
+        AtomicLong done = new AtomicLong();
+        TransferProgress progress = new TransferProgress(source, done::get, files.size());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, files.size())), runnable -> {
             Thread thread = new Thread(runnable, "model-fetch");
             thread.setDaemon(true);
@@ -154,7 +157,11 @@ public final class ModelFetcher implements Fetcher {
         try {
             CompletionService<Long> downloads = new ExecutorCompletionService<>(pool);
             for (ManifestFile file : files) {
-                downloads.submit(() -> fetchOne(store, version, file, staging));
+                downloads.submit(() -> {
+                    long bytes = fetchOne(store, version, file, staging, progress);
+                    done.incrementAndGet();
+                    return bytes;
+                });
             }
             long bytes = 0;
             for (int i = 0; i < files.size(); i++) {
@@ -178,12 +185,12 @@ public final class ModelFetcher implements Fetcher {
         }
     }
 
-    private long fetchOne(BlobStore store, Location version, ManifestFile file, Path staging) throws IOException {
+    private long fetchOne(BlobStore store, Location version, ManifestFile file, Path staging, TransferProgress progress) throws IOException {
         Location location = version.resolve(file.path());
         Path local = staging.resolve(file.path());
         Files.createDirectories(local.getParent());
         long bytes = 0;
-        try (InputStream raw = store.open(location); Digests in = new Digests(raw, location.toString());
+        try (InputStream raw = store.open(location); Digests in = new Digests(raw, progress);
                 OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] buffer = new byte[COPY_BUFFER];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -201,8 +208,9 @@ public final class ModelFetcher implements Fetcher {
         }
     }
 
-    private Fetched copyPrefix(BlobStore store, Location version, Path staging) throws IOException {
-        long files = 0;
+    private Fetched copyPrefix(String source, BlobStore store, Location version, Path staging) throws IOException {
+        AtomicLong files = new AtomicLong();
+        TransferProgress progress = new TransferProgress(source, files::get, -1);
         long bytes = 0;
         BlobIterator listing = store.list(version);
         while (listing.hasNext()) {
@@ -214,14 +222,16 @@ public final class ModelFetcher implements Fetcher {
             }
             Files.createDirectories(local.getParent());
             try (InputStream in = store.open(info.location())) {
-                bytes += Files.copy(in, local);
+                long copied = Files.copy(in, local);
+                bytes += copied;
+                files.incrementAndGet();
+                progress.add(copied);
             }
-            files++;
         }
-        if (files == 0) {
+        if (files.get() == 0) {
             throw new BlobNotFoundException(version, "no model version here (no objects under the prefix)");
         }
-        return new Fetched("uncommitted", files, bytes);
+        return new Fetched("uncommitted", files.get(), bytes);
     }
 
     /** The size of the next download to finish, or its failure. */

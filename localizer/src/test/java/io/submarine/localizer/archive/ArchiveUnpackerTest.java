@@ -192,9 +192,10 @@ class ArchiveUnpackerTest {
         byte[] archive = tar(compressor, TarEntry.file("repo/README.md", "hello"), TarEntry.executable("repo/bin/run.sh", "#!/bin/sh\n"),
                 TarEntry.symlink("repo/docs", "README.md"));
         // A misleading name: the format comes from the bytes.
-        ArchiveUnpacker.Result result = new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 1)
-                .unpack(new java.io.ByteArrayInputStream(archive), "misleading.zip", target);
+        ArchiveUnpacker unpacker = new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 1);
+        ArchiveUnpacker.Result result = unpacker.unpack(new java.io.ByteArrayInputStream(archive), "misleading.zip", target);
         assertThat(result.format()).isEqualTo(format);
+        assertThat(unpacker.filesUnpacked()).as("files, for progress").isEqualTo(result.files()).isEqualTo(2);
         assertThat(Files.readString(target.resolve("README.md"))).isEqualTo("hello");
         assertThat(Files.getPosixFilePermissions(target.resolve("bin/run.sh"))).contains(PosixFilePermission.OWNER_EXECUTE);
         assertThat(Files.getPosixFilePermissions(target.resolve("README.md"))).doesNotContain(PosixFilePermission.OWNER_EXECUTE);
