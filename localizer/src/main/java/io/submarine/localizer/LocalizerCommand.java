@@ -45,7 +45,7 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--spec-file", paramLabel = "FILE", description = "YAML or JSON: sources: [{name, type, url, ...}] or the experiment form code: {sync_mode, url}.")
     Path specFile;
 
-    @Option(names = "--name", description = "Name of the single source (default: from the URL).")
+    @Option(names = "--name", description = "Name of the single source (default: from the URL: the repository, archive or file; a model version's model).")
     String name;
 
     @Option(names = "--type", defaultValue = "git", description = "git, archive, model or file (default: ${DEFAULT-VALUE}).")
@@ -233,7 +233,7 @@ final class LocalizerCommand implements Callable<Integer> {
             throw new SpecException("nothing to localize: give --url (with --type) or --spec-file");
         }
         SourceType sourceType = SourceType.parse(type);
-        String sourceName = name != null ? name : SpecFile.repoName(url);
+        String sourceName = name != null ? name : SpecFile.defaultName(sourceType, url);
         return List.of(new Source(sourceName, sourceType, url, target != null ? target.toAbsolutePath() : spec.defaultTarget(sourceType, sourceName),
                 ref, depth, Source.Submodules.parse(submodules), subpath, sha256, stripComponents, allowUncommitted, allowFileSubmodules,
                 new Credentials(usernameFile, passwordFile, tokenFile, sshKeyFile, knownHostsFile, insecureSkipHostKeyCheck, headersFile)));

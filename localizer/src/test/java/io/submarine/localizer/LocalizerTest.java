@@ -344,7 +344,8 @@ class LocalizerTest {
     @Test
     void aCommittedModelVersionIsFetchedAndVerified() throws Exception {
         Path version = publishModel(work.resolve("store/models/half_plus_two/123"), true);
-        assertThat(localize("--type", "model", "--name", "half_plus_two", "--url", "file://" + version)).isZero();
+        // Named after its model, not its version number ("123"), when no name is given.
+        assertThat(localize("--type", "model", "--url", "file://" + version)).isZero();
         Path target = models.resolve("half_plus_two");
         assertThat(target.resolve("saved_model.pb")).hasSameBinaryContentAs(version.resolve("saved_model.pb"));
         assertThat(target.resolve("variables/variables.index")).exists();

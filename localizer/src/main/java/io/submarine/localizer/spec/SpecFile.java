@@ -148,6 +148,23 @@ public final class SpecFile {
         return name;
     }
 
+    /**
+     * A single source's name when none is given: {@link #repoName}, except that a model version's
+     * URL ({@code …/models/resnet/3}, as artifact-sync lays versions out) names its model, not its
+     * version number.
+     */
+    public static String defaultName(SourceType type, String url) {
+        String path = url.replaceAll("[?#].*$", "").replaceAll("/+$", "");
+        int slash = path.lastIndexOf('/');
+        if (type == SourceType.MODEL && slash > 0 && path.substring(slash + 1).matches("\\d+")) {
+            String model = path.substring(0, slash);
+            if (!model.endsWith("/")) {
+                return repoName(model);
+            }
+        }
+        return repoName(url);
+    }
+
     public Path defaultTarget(SourceType type, String name) {
         return (type == SourceType.MODEL ? modelsRoot : codeRoot).resolve(name);
     }
