@@ -401,6 +401,19 @@ class ArchiveUnpackerTest {
                 .hasMessageContaining("it is JSON");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"C:\\Windows\\evil.txt", "c:/evil.txt", "Z:evil.txt"})
+    void aWindowsAbsolutePathIsRefused(String name) throws IOException {
+        byte[] archive = tar(out -> out, TarEntry.file(name, "x"));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(archive), "w.tar", target))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("absolute path");
+        // A colon elsewhere is an ordinary character of a name.
+        byte[] fine = tar(out -> out, TarEntry.file("logs/12:00.txt", "x"), TarEntry.file("1:2", "y"));
+        new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(fine), "f.tar", target);
+        assertThat(target.resolve("logs/12:00.txt")).hasContent("x");
+        assertThat(target.resolve("1:2")).hasContent("y");
+    }
+
     @Test
     void plainBytesAreNotAnArchive() {
         assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0)
