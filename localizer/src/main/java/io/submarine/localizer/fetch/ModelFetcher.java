@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -147,29 +148,25 @@ public final class ModelFetcher implements Fetcher {
      * tree the caller is discarding.
      */
     private long fetchAll(String source, BlobStore store, Location version, List<ManifestFile> files, Path staging) throws IOException {
-        AtomicLong done = new AtomicLong();
-        TransferProgress progress = new TransferProgress(source, done::get, files.size());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, files.size())), runnable -> {
             Thread thread = new Thread(runnable, "model-fetch");
             thread.setDaemon(true);
             return thread;
         });
+        Downloads downloads = new Downloads(source, store, version, staging, files.size());
         try {
-            CompletionService<Long> downloads = new ExecutorCompletionService<>(pool);
+            CompletionService<Long> finished = new ExecutorCompletionService<>(pool);
             for (ManifestFile file : files) {
-                downloads.submit(() -> {
-                    long bytes = fetchOne(store, version, file, staging, progress);
-                    done.incrementAndGet();
-                    return bytes;
-                });
+                finished.submit(() -> downloads.fetch(file));
             }
             long bytes = 0;
             for (int i = 0; i < files.size(); i++) {
-                bytes += await(downloads);
+                bytes += await(finished);
             }
             return bytes;
         } finally {
             pool.shutdownNow();
+            downloads.stop();
             awaitStopped(pool);
         }
     }
@@ -185,26 +182,83 @@ public final class ModelFetcher implements Fetcher {
         }
     }
 
-    private long fetchOne(BlobStore store, Location version, ManifestFile file, Path staging, TransferProgress progress) throws IOException {
-        Location location = version.resolve(file.path());
-        Path local = staging.resolve(file.path());
-        Files.createDirectories(local.getParent());
-        long bytes = 0;
-        try (InputStream raw = store.open(location); Digests in = new Digests(raw, progress);
-                OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            byte[] buffer = new byte[COPY_BUFFER];
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                if (Thread.currentThread().isInterrupted()) { // another file failed: the version will not be put in place
-                    throw new InterruptedIOException("stopped: another file of " + version + " failed");
+    /** The files of one version being fetched side by side, and how to stop them. */
+    private static final class Downloads {
+        private final BlobStore store;
+        private final Location version;
+        private final Path staging;
+        private final AtomicLong done = new AtomicLong();
+        private final TransferProgress progress;
+        /** The streams being read, to close when told to stop. */
+        private final Set<InputStream> reading = ConcurrentHashMap.newKeySet();
+        private volatile boolean stopped;
+
+        Downloads(String source, BlobStore store, Location version, Path staging, int files) {
+            this.store = store;
+            this.version = version;
+            this.staging = staging;
+            this.progress = new TransferProgress(source, done::get, files);
+        }
+
+        /**
+         * Stops every download at its next read. An interrupt alone does not: the JDK's HTTP
+         * client takes it while its body stream waits for bytes, and waits on; closing the
+         * stream wakes it.
+         */
+        void stop() {
+            stopped = true;
+            for (InputStream in : reading) {
+                try {
+                    in.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // Abandoned: its reader fails either way.
                 }
-                out.write(buffer, 0, n);
-                bytes += n;
             }
-            String sha256 = in.finish();
-            if (bytes != file.size() || !sha256.equals(file.sha256())) {
-                throw new ChecksumMismatchException(location + " (" + bytes + " bytes)", file.sha256() + " (" + file.size() + " bytes)", sha256);
+        }
+
+        long fetch(ManifestFile file) throws IOException {
+            Location location = version.resolve(file.path());
+            Path local = staging.resolve(file.path());
+            Files.createDirectories(local.getParent());
+            try (InputStream raw = store.open(location)) {
+                reading.add(raw);
+                try {
+                    if (stopped) { // told to stop before it was registered to be closed
+                        throw stoppedBy();
+                    }
+                    long bytes = copy(raw, local, location, file);
+                    done.incrementAndGet();
+                    return bytes;
+                } catch (IOException e) {
+                    // A stream closed under its reader fails in its own words; say why.
+                    throw stopped ? stoppedBy() : e;
+                } finally {
+                    reading.remove(raw);
+                }
             }
-            return bytes;
+        }
+
+        private long copy(InputStream raw, Path local, Location location, ManifestFile file) throws IOException {
+            long bytes = 0;
+            try (Digests in = new Digests(raw, progress); OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buffer = new byte[COPY_BUFFER];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    if (stopped) {
+                        throw stoppedBy();
+                    }
+                    out.write(buffer, 0, n);
+                    bytes += n;
+                }
+                String sha256 = in.finish();
+                if (bytes != file.size() || !sha256.equals(file.sha256())) {
+                    throw new ChecksumMismatchException(location + " (" + bytes + " bytes)", file.sha256() + " (" + file.size() + " bytes)", sha256);
+                }
+                return bytes;
+            }
+        }
+
+        private InterruptedIOException stoppedBy() {
+            return new InterruptedIOException("stopped: another file of " + version + " failed");
         }
     }
 
