@@ -298,37 +298,60 @@ public final class ArchiveUnpacker {
             return EntryPath.segments(name, stripComponents, limits);
         }
 
-        /** The path of {@code segments}, after checking that no directory on the way is a symbolic link. */
+        /**
+         * The path of {@code segments}, after checking that no directory on the way is a
+         * symbolic link, and that the entry would not replace one.
+         */
         private Path placeFor(List<String> segments) throws IOException {
-            Path current = root;
-            for (int i = 0; i < segments.size() - 1; i++) {
-                current = current.resolve(segments.get(i));
-                if (knownDirectories.contains(current)) {
-                    continue;
-                }
-                if (Files.isSymbolicLink(current)) {
-                    throw new UnsafeArchiveException("entry " + String.join("/", segments) + " would be written through the symbolic link " + root.relativize(current));
-                }
-                if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectory(current);
-                } else if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new UnsafeArchiveException("entry " + String.join("/", segments) + " needs " + root.relativize(current) + " to be a directory, but it is a file");
-                }
-                knownDirectories.add(current);
-            }
-            Path place = current.resolve(segments.get(segments.size() - 1));
-            if (Files.isSymbolicLink(place)) {
-                throw new UnsafeArchiveException("entry " + String.join("/", segments) + " would replace the symbolic link unpacked before it");
-            }
+            Path place = pathFor(segments);
+            refuseReplacingLink(place, segments);
             return place;
         }
 
-        void directory(List<String> segments) throws IOException {
-            Path place = placeFor(segments);
-            if (!Files.isDirectory(place, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(place);
+        /** The path of {@code segments}, its parents made (or checked to be directories, not links). */
+        private Path pathFor(List<String> segments) throws IOException {
+            Path current = root;
+            for (int i = 0; i < segments.size() - 1; i++) {
+                current = current.resolve(segments.get(i));
+                if (!knownDirectories.contains(current)) {
+                    makeDirectory(current, segments, false);
+                }
             }
-            knownDirectories.add(place);
+            return current.resolve(segments.get(segments.size() - 1));
+        }
+
+        /**
+         * Makes {@code directory}, or checks that what is there is one. Made first and checked
+         * only when something is there: most entries are new, and a check that finds nothing
+         * costs an exception.
+         */
+        private void makeDirectory(Path directory, List<String> segments, boolean isTheEntry) throws IOException {
+            try {
+                Files.createDirectory(directory);
+            } catch (FileAlreadyExistsException taken) {
+                if (Files.isSymbolicLink(directory)) {
+                    throw new UnsafeArchiveException("entry " + String.join("/", segments) + (isTheEntry
+                            ? " would replace the symbolic link unpacked before it"
+                            : " would be written through the symbolic link " + root.relativize(directory)));
+                }
+                if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UnsafeArchiveException("entry " + String.join("/", segments) + " needs " + root.relativize(directory) + " to be a directory, but it is a file");
+                }
+            }
+            knownDirectories.add(directory);
+        }
+
+        void directory(List<String> segments) throws IOException {
+            Path place = pathFor(segments);
+            if (!knownDirectories.contains(place)) {
+                makeDirectory(place, segments, true);
+            }
+        }
+
+        private void refuseReplacingLink(Path place, List<String> segments) throws UnsafeArchiveException {
+            if (Files.isSymbolicLink(place)) {
+                throw new UnsafeArchiveException("entry " + String.join("/", segments) + " would replace the symbolic link unpacked before it");
+            }
         }
 
         /** A link or file may replace an earlier file or link of the same name, never a directory. */
@@ -339,11 +362,18 @@ public final class ArchiveUnpacker {
         }
 
         void file(List<String> segments, InputStream content, int mode) throws IOException {
-            Path place = placeFor(segments);
-            refuseReplacingDirectory(place, segments);
-            // A later entry of the same name replaces the earlier one, as tar does.
-            Files.deleteIfExists(place);
-            try (OutputStream out = Files.newOutputStream(place, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            Path place = pathFor(segments);
+            OutputStream created;
+            try {
+                created = Files.newOutputStream(place, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (FileAlreadyExistsException taken) {
+                // A later entry of the same name replaces an earlier file, as tar does; never a link or directory.
+                refuseReplacingLink(place, segments);
+                refuseReplacingDirectory(place, segments);
+                Files.delete(place);
+                created = Files.newOutputStream(place, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            }
+            try (OutputStream out = created) {
                 for (int n; (n = content.read(buffer)) > 0; ) {
                     bytes += n;
                     checkSize();

@@ -415,6 +415,29 @@ class ArchiveUnpackerTest {
     }
 
     @Test
+    void aLaterEntryReplacesAnEarlierFileButNeverALinkOrADirectory() throws IOException {
+        // As tar appends a newer copy of a file: the last one wins.
+        byte[] updated = tar(out -> out, TarEntry.file("config.yaml", "old"), TarEntry.file("dir/a", "1"), TarEntry.file("config.yaml", "new"));
+        new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(updated), "u.tar", target);
+        assertThat(target.resolve("config.yaml")).hasContent("new");
+
+        Path second = Files.createDirectories(work.resolve("second"));
+        byte[] overLink = tar(out -> out, TarEntry.symlink("link", "config.yaml"), TarEntry.file("link", "through"));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(overLink), "l.tar", second))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("would replace the symbolic link");
+
+        Path third = Files.createDirectories(work.resolve("third"));
+        byte[] overDirectory = tar(out -> out, TarEntry.file("dir/a", "1"), TarEntry.file("dir", "flat"));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(overDirectory), "d.tar", third))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("would replace a directory");
+
+        Path fourth = Files.createDirectories(work.resolve("fourth"));
+        byte[] dirOverFile = tar(out -> out, TarEntry.file("data", "flat"), TarEntry.file("data/x", "1"));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(dirOverFile), "f.tar", fourth))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("needs data to be a directory, but it is a file");
+    }
+
+    @Test
     void plainBytesAreNotAnArchive() {
         assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0)
                 .unpack(new java.io.ByteArrayInputStream("just text".getBytes(StandardCharsets.UTF_8)), "notes.txt", target))
