@@ -2,41 +2,20 @@ package io.submarine.localizer.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TransferProgressTest {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(TransferProgress.class);
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    @RegisterExtension
+    final CapturedLog logged = new CapturedLog(TransferProgress.class);
     private final AtomicLong now = new AtomicLong();
     private final AtomicLong files = new AtomicLong();
 
-    @BeforeEach
-    void capture() {
-        logged.start();
-        logger.addAppender(logged);
-    }
-
-    @AfterEach
-    void release() {
-        logger.detachAppender(logged);
-    }
-
     private void at(int seconds) {
         now.set(Duration.ofSeconds(seconds).toNanos());
-    }
-
-    private List<String> lines() {
-        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     private TransferProgress progress(long totalFiles) {
@@ -50,17 +29,17 @@ class TransferProgressTest {
         at(9);
         files.set(30);
         progress.add(100_000_000);
-        assertThat(lines()).as("before the interval").isEmpty();
+        assertThat(logged.lines()).as("before the interval").isEmpty();
         at(10);
         progress.add(50_000_000);
-        assertThat(lines()).containsExactly("source 'resnet': 250 MB, 30 of 120 files so far in 10 s, 25.0 MB/s");
+        assertThat(logged.lines()).containsExactly("source 'resnet': 250 MB, 30 of 120 files so far in 10 s, 25.0 MB/s");
         at(15);
         progress.add(1);
-        assertThat(lines()).as("once per interval").hasSize(1);
+        assertThat(logged.lines()).as("once per interval").hasSize(1);
         at(20);
         files.set(45);
         progress.add(49_999_999);
-        assertThat(lines()).last().isEqualTo("source 'resnet': 300 MB, 45 of 120 files so far in 20 s, 15.0 MB/s");
+        assertThat(logged.lines()).last().isEqualTo("source 'resnet': 300 MB, 45 of 120 files so far in 20 s, 15.0 MB/s");
     }
 
     @Test
@@ -69,17 +48,17 @@ class TransferProgressTest {
         at(12);
         files.set(7);
         archive.add(3_000_000);
-        assertThat(lines()).containsExactly("source 'resnet': 3 MB, 7 files so far in 12 s, 0.3 MB/s");
+        assertThat(logged.lines()).containsExactly("source 'resnet': 3 MB, 7 files so far in 12 s, 0.3 MB/s");
 
-        logged.list.clear();
+        logged.clear();
         at(0);
         TransferProgress single = new TransferProgress("weights", null, -1, Duration.ofSeconds(10), now::get);
         single.add(1_000_000);
         at(5);
         single.add(1_000_000);
-        assertThat(lines()).as("a transfer shorter than the interval").isEmpty();
+        assertThat(logged.lines()).as("a transfer shorter than the interval").isEmpty();
         at(10);
         single.add(1_000_000);
-        assertThat(lines()).containsExactly("source 'weights': 3 MB so far in 10 s, 0.3 MB/s");
+        assertThat(logged.lines()).containsExactly("source 'weights': 3 MB so far in 10 s, 0.3 MB/s");
     }
 }
