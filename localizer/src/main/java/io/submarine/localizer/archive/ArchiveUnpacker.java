@@ -26,7 +26,6 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.compressors.CompressorException;
 import org.apache.commons.compress.compressors.CompressorStreamFactory;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Unpacks tar (plain, gzip, bzip2, xz, zstd), zip, or a single compressed file into an empty
@@ -88,10 +87,11 @@ public final class ArchiveUnpacker {
             String compression = detectCompression(peek(in));
             if (compression != null) {
                 try {
-                    compressor = new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
-                            .createCompressorInputStream(compression, in, true);
+                    compressor = compression.equals(CompressorStreamFactory.GZIP) ? new GzipMembers(in)
+                            : new CompressorStreamFactory(true, (int) Math.min(Integer.MAX_VALUE, limits.maxBytes() / 1024))
+                                    .createCompressorInputStream(compression, in, true);
                     decompressed = new BufferedInputStream(new ReadAheadInputStream(compressor, 8, 1 << 20), 64 * 1024);
-                } catch (CompressorException e) {
+                } catch (IOException e) { // a CompressorException too
                     throw watched.failure() != null ? watched.failure()
                             : new UnsafeArchiveException("cannot read the " + compression + " stream: " + e.getMessage(), e);
                 }
@@ -171,8 +171,8 @@ public final class ArchiveUnpacker {
     }
 
     private static String singleFileName(InputStream compressor, String sourceName) {
-        if (compressor instanceof GzipCompressorInputStream gzip && gzip.getMetaData().getFileName() != null) {
-            String name = Path.of(gzip.getMetaData().getFileName().replace('\\', '/')).getFileName().toString();
+        if (compressor instanceof GzipMembers gzip && gzip.fileName() != null) {
+            String name = Path.of(gzip.fileName().replace('\\', '/')).getFileName().toString();
             if (!name.isEmpty() && !name.equals("..") && !name.equals(".")) {
                 return name;
             }

@@ -438,6 +438,29 @@ class ArchiveUnpackerTest {
     }
 
     @Test
+    void gzipIsReadAsGzipReadsIt() throws IOException {
+        // Several members (as pigz, or cat a.gz b.gz, write them), the tar split across them.
+        byte[] tar = tar(out -> out, TarEntry.file("a.txt", "a"), randomFile("big.bin", 100_000, 4));
+        int half = tar.length / 2;
+        byte[] members = concat(compressed("tar+gz", Arrays.copyOf(tar, half)), compressed("tar+gz", Arrays.copyOfRange(tar, half, tar.length)));
+        new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(members), "m.tgz", target);
+        assertThat(Files.size(target.resolve("big.bin"))).isEqualTo(100_000);
+
+        // Zeros after the last member (tape padding): accepted by gzip and GNU tar, so here too.
+        Path padded = Files.createDirectories(work.resolve("padded"));
+        InputStream source = new ByteArrayInputStream(concat(compressed("tar+gz", tar), new byte[10_240]));
+        new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(source, "p.tgz", padded);
+        assertThat(padded.resolve("a.txt")).hasContent("a");
+        assertThat(source.read()).isEqualTo(-1);
+
+        // Anything else after it is not gzip.
+        Path junk = Files.createDirectories(work.resolve("junk"));
+        byte[] zerosThenJunk = concat(compressed("tar+gz", tar), concat(new byte[100], new byte[] {1}));
+        assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0).unpack(new ByteArrayInputStream(zerosThenJunk), "j.tgz", junk))
+                .isInstanceOf(UnsafeArchiveException.class).hasMessageContaining("corrupt or cut short");
+    }
+
+    @Test
     void plainBytesAreNotAnArchive() {
         assertThatThrownBy(() -> new ArchiveUnpacker(ArchiveLimits.DEFAULTS, 0)
                 .unpack(new java.io.ByteArrayInputStream("just text".getBytes(StandardCharsets.UTF_8)), "notes.txt", target))
