@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Reads a stream on a background thread into a few fixed chunks, so that the work of reading
  * (decompressing, hashing) runs on one core while the caller's runs on another, as GNU tar does
- * with a separate zstd or gzip process. The chunks are allocated once and handed back and forth:
- * memory is {@code chunks * chunkSize}, and a stream of any length makes no garbage. A failure of
+ * with a separate zstd or gzip process. The chunks are made as needed, then handed back and
+ * forth: memory is {@code chunks * chunkSize} at most, and a stream of any length makes no garbage. A failure of
  * the reader surfaces, unchanged, from the next {@code read}.
  *
  * <p>Once {@code read} has returned -1, the reader thread has read the source to its end and
@@ -26,6 +26,10 @@ final class ReadAheadInputStream extends InputStream {
 
     private final BlockingQueue<Object> filled;
     private final BlockingQueue<byte[]> empty;
+    private final int chunkCount;
+    private final int chunkSize;
+    /** Chunks made so far; the reader thread's alone. */
+    private int made;
     private volatile boolean closed;
     private Chunk current = new Chunk(new byte[0], 0);
     private int position;
@@ -34,15 +38,14 @@ final class ReadAheadInputStream extends InputStream {
     ReadAheadInputStream(InputStream source, int chunkCount, int chunkSize) {
         this.filled = new ArrayBlockingQueue<>(chunkCount + 1);
         this.empty = new ArrayBlockingQueue<>(chunkCount);
-        for (int i = 0; i < chunkCount; i++) {
-            empty.add(new byte[chunkSize]);
-        }
+        this.chunkCount = chunkCount;
+        this.chunkSize = chunkSize;
         // The source is the caller's to close. Interrupting the reader would close an
         // interruptible channel under it, so closing only tells the reader to stop.
         Thread reader = new Thread(() -> {
             try {
                 byte[] chunk;
-                while ((chunk = takeEmpty()) != null) {
+                while ((chunk = nextEmpty()) != null) {
                     int length = source.readNBytes(chunk, 0, chunk.length);
                     if (length > 0) {
                         filled.add(new Chunk(chunk, length));
@@ -58,6 +61,19 @@ final class ReadAheadInputStream extends InputStream {
         }, "read-ahead");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * A chunk to fill: one the consumer is done with, or a new one while fewer than
+     * {@code chunkCount} exist (a small stream needs one, not all); {@code null} once closed.
+     */
+    private byte[] nextEmpty() {
+        byte[] chunk = closed ? null : empty.poll();
+        if (chunk == null && !closed && made < chunkCount) {
+            made++;
+            return new byte[chunkSize];
+        }
+        return chunk != null ? chunk : takeEmpty();
     }
 
     /** Waits for a chunk the consumer is done with; {@code null} once the consumer has closed the stream. */

@@ -138,7 +138,7 @@ public final class SpecFile {
 
     /** "https://host/org/trainer.git", "git@host:org/trainer.git" and "s3://b/code/trainer.tar.gz" all name "trainer". */
     public static String repoName(String url) {
-        String path = url.replaceAll("[?#].*$", "").replaceAll("/+$", "");
+        String path = path(url);
         String last = path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf(':')) + 1);
         String name = last.replaceFirst("(?i)(\\.git|\\.tar\\.gz|\\.tgz|\\.tar\\.zst|\\.tar\\.bz2|\\.tar\\.xz|\\.tar|\\.zip|\\.gz)$", "")
                 .replaceAll("[^A-Za-z0-9._-]", "-");
@@ -154,7 +154,7 @@ public final class SpecFile {
      * version number.
      */
     public static String defaultName(SourceType type, String url) {
-        String path = url.replaceAll("[?#].*$", "").replaceAll("/+$", "");
+        String path = path(url);
         int slash = path.lastIndexOf('/');
         if (type == SourceType.MODEL && slash > 0 && path.substring(slash + 1).matches("\\d+")) {
             String model = path.substring(0, slash);
@@ -163,6 +163,11 @@ public final class SpecFile {
             }
         }
         return repoName(url);
+    }
+
+    /** The URL without its query, fragment and trailing slashes. */
+    private static String path(String url) {
+        return url.replaceAll("[?#].*$", "").replaceAll("/+$", "");
     }
 
     public Path defaultTarget(SourceType type, String name) {
