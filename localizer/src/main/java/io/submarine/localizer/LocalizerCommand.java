@@ -54,6 +54,9 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--url", description = "Where the single source is: a git URL or a storage URI (s3://, gs://, abfss://, hdfs://, file://, http(s)://, sftp://).")
     String url;
 
+    @Option(names = "--git-url", description = "A git repository's URL: the same as --type git --url URL.")
+    String gitUrl;
+
     @Option(names = "--target", description = "Where to put it (default: <code-root>/<name>, <models-root>/<name> for models).")
     Path target;
 
@@ -223,14 +226,23 @@ final class LocalizerCommand implements Callable<Integer> {
 
     private List<Source> sources() {
         SpecFile spec = new SpecFile(codeRoot, modelsRoot);
+        if (gitUrl != null) {
+            if (url != null) {
+                throw new SpecException("give either --git-url or --url, not both");
+            }
+            if (SourceType.parse(type) != SourceType.GIT) {
+                throw new SpecException("--git-url names a git repository, but --type is " + type + ": give --url for that type");
+            }
+            url = gitUrl;
+        }
         if (specFile != null) {
             if (url != null) {
-                throw new SpecException("give either --spec-file or --url, not both");
+                throw new SpecException("give either --spec-file or --url (--git-url), not both");
             }
             return spec.read(specFile);
         }
         if (url == null) {
-            throw new SpecException("nothing to localize: give --url (with --type) or --spec-file");
+            throw new SpecException("nothing to localize: give --git-url, --url (with --type) or --spec-file");
         }
         SourceType sourceType = SourceType.parse(type);
         String sourceName = name != null ? name : SpecFile.defaultName(sourceType, url);

@@ -499,6 +499,29 @@ class LocalizerTest {
         assertThat(code.resolve("pkg/README.md")).doesNotExist();
 
         assertThat(localize("--url", url, "--name", "nope", "--ref", "no-such-branch")).isEqualTo(ExitCode.CONFIG.code());
+        LoggedRun abbreviated = LoggedRun.of(() -> localize("--url", url, "--name", "short", "--ref", first.substring(0, 10)));
+        assertThat(abbreviated.exit()).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(abbreviated.log()).contains("abbreviated commit SHA, give all 40 hex digits");
+        assertThat(localize("--url", url, "--name", "upper", "--ref", first.toUpperCase(java.util.Locale.ROOT))).as("a SHA in capitals, as git takes it")
+                .isZero();
+        assertThat(revisionOf("upper")).isEqualTo(first);
+    }
+
+    /** DESIGN.md's flag for the simple case, and its variable; --url with the default type does the same. */
+    @Test
+    void gitUrlNamesTheRepositoryByFlagOrEnvironment() throws Exception {
+        Path repo = TestRepos.create(work.resolve("repos/trainer"));
+        String url = "file://" + repo;
+
+        assertThat(localize("--git-url", url)).isZero();
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("second\n");
+        assertThat(Localizer.run(Map.of("LOCALIZER_GIT_URL", url), "--code-root", code.toString(), "--name", "from-env")).isZero();
+        assertThat(revisionOf("from-env")).isEqualTo(TestRepos.git(repo, "rev-parse", "HEAD"));
+
+        assertThat(localize("--git-url", url, "--url", url, "--name", "both")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(localize("--git-url", url, "--type", "archive", "--name", "archive")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(code.resolve("both")).doesNotExist();
+        assertThat(code.resolve("archive")).doesNotExist();
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class GitFetcher implements Fetcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(GitFetcher.class);
-    private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}");
+    private static final Pattern FULL_SHA = Pattern.compile("[0-9a-fA-F]{40}");
     private static final String DEFAULT_TOKEN_USER = "x-access-token";
     /** URLs and scp-like addresses ({@code git@host:org/repo.git}) in a message. */
     private static final Pattern URL_LIKE = Pattern.compile("\\S+://\\S*|\\S+@[^\\s:]+:\\S*");
@@ -326,7 +327,7 @@ public final class GitFetcher implements Fetcher {
     Resolved resolve(Source source) throws IOException {
         String ref = source.ref();
         if (ref != null && FULL_SHA.matcher(ref).matches()) {
-            return new Resolved(null, ref);
+            return new Resolved(null, ref.toLowerCase(Locale.ROOT)); // as git takes it, in either case
         }
         Collection<Ref> refs;
         try {
@@ -344,7 +345,9 @@ public final class GitFetcher implements Fetcher {
                 }
             }
         }
-        throw new SpecException("source '" + source.name() + "': " + source.redactedUrl() + " has no branch or tag named '" + ref + "'");
+        // An abbreviated SHA names no ref, and a server will not expand one (it may not even advertise the commit).
+        String abbreviated = ref.matches("[0-9a-fA-F]{4,39}") ? "; if it is an abbreviated commit SHA, give all 40 hex digits" : "";
+        throw new SpecException("source '" + source.name() + "': " + source.redactedUrl() + " has no branch or tag named '" + ref + "'" + abbreviated);
     }
 
     private static String describe(Source source) {
