@@ -15,6 +15,8 @@ import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.log.Redactor;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.retry.RetryPolicy;
 import java.net.URI;
@@ -152,7 +154,13 @@ final class LocalizerCommand implements Callable<Integer> {
     @Option(names = "--metastore-token-file", description = "File with the bearer token for the metastore (role reporter).")
     Path metastoreTokenFile;
 
-    @Option(names = "--require-report", description = "Fail (exit 3) when the report can't be delivered; by default that is only logged.")
+    @Env("SUBMARINE_STORAGE_URI")
+    @Option(names = "--storage-uri", description = "Root of the remote layout (s3://bucket/prefix, hdfs://, gs://, abfss://, file://): "
+            + ".localized.json is also written there, in the pod's directory, as <namespace>/<owner-kind>/<owner-name>/<pod>/<pod-uid>/code/localized.json.")
+    String storageUri;
+
+    @Option(names = "--require-report", description = "Fail (exit 3) when the metastore report, or the record under --storage-uri, can't be delivered; "
+            + "by default that is only logged.")
     boolean requireReport;
 
     @Option(names = "--spool-dir", description = "Where undelivered reports wait (default: <code-root>/.metastore-spool, on the pod's shared volume).")
@@ -169,6 +177,7 @@ final class LocalizerCommand implements Callable<Integer> {
         Reporting reporting = reporting();
         StorageConfig storageConfig = StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register);
         try (SourceStorage storage = new SourceStorage(storageConfig)) {
+            RemoteRecord remoteRecord = remoteRecord(storage.shared());
             LocalizationRun run = new LocalizationRun(Map.of(
                     SourceType.GIT, new GitFetcher(gitStallTimeout),
                     SourceType.ARCHIVE, new ArchiveFetcher(storage::forSource, limits),
@@ -179,6 +188,9 @@ final class LocalizerCommand implements Callable<Integer> {
             List<LocalizedRecord> records = run.run(sources);
             if (reporting != null) {
                 reporting.report(records);
+            }
+            if (remoteRecord != null) {
+                remoteRecord.write(codeRoot.resolve(LocalizationRun.RECORD_FILE));
             }
         }
         return 0;
@@ -205,6 +217,27 @@ final class LocalizerCommand implements Callable<Integer> {
         MetastoreClient client = new MetastoreClient(endpoint.url(), endpoint.token(), spoolDir != null ? spoolDir : codeRoot.resolve(".metastore-spool"),
                 3, Duration.ofMillis(500), d -> Thread.sleep(d.toMillis()));
         return new Reporting(client, identity, requireReport);
+    }
+
+    /** Checked before anything is fetched, as reporting is. */
+    private RemoteRecord remoteRecord(BlobStores stores) throws java.io.IOException {
+        if (storageUri == null) {
+            return null;
+        }
+        Location root;
+        try {
+            root = Location.of(storageUri);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("--storage-uri: " + e.getMessage());
+        }
+        stores.storeFor(root); // a scheme no backend serves, or settings it refuses: a configuration error now
+        PodIdentity identity;
+        try {
+            identity = PodIdentity.fromEnvironment(environment, "localizer");
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("--storage-uri needs the pod's identity for its directory in the remote layout: " + e.getMessage());
+        }
+        return new RemoteRecord(stores, root, identity, requireReport);
     }
 
     /**

@@ -24,6 +24,11 @@ final class SourceStorage implements AutoCloseable {
         this.shared = BlobStores.load(config);
     }
 
+    /** The store of the storage settings alone, for what the localizer writes. */
+    BlobStores shared() {
+        return shared;
+    }
+
     synchronized BlobStore forSource(Source source) {
         Path headers = source.credentials().headersFile();
         if (headers == null) {

@@ -648,6 +648,36 @@ class LocalizerTest {
         assertThat(code.resolve("outer")).doesNotExist();
     }
 
+    /**
+     * With a storage root, the record also goes to the pod's directory of the remote layout; a
+     * root it cannot write to is only logged, unless reports are required. What it needs is
+     * checked before anything is fetched.
+     */
+    @Test
+    void theRecordGoesToThePodsDirectoryUnderTheStorageRoot() throws Exception {
+        Path file = Files.writeString(work.resolve("f.txt"), "f");
+        Map<String, String> pod = new LinkedHashMap<>(Map.of("POD_NAMESPACE", "team-a", "POD_NAME", "nb-0", "POD_UID", "uid-9",
+                "SUBMARINE_STORAGE_URI", "file://" + work.resolve("remote")));
+        String[] args = {"--code-root", code.toString(), "--type", "file", "--url", "file://" + file};
+        assertThat(Localizer.run(pod, args)).isZero();
+        Path remote = work.resolve("remote/team-a/pod/nb-0/nb-0/uid-9/code/localized.json");
+        assertThat(remote).as("owner kind 'pod' when the pod has no owner").hasContent(Files.readString(code.resolve(".localized.json")));
+
+        Path aFile = Files.writeString(work.resolve("a-file"), "");
+        pod.put("SUBMARINE_STORAGE_URI", "file://" + aFile.resolve("remote"));
+        assertThat(Localizer.run(pod, args)).as("the code is in place either way").isZero();
+        assertThat(Localizer.run(pod, Stream.concat(Arrays.stream(args), Stream.of("--require-report")).toArray(String[]::new)))
+                .isEqualTo(ExitCode.UNREACHABLE.code());
+
+        pod.put("SUBMARINE_STORAGE_URI", "nosuch://bucket/pods");
+        assertThat(Localizer.run(pod, "--code-root", code.toString(), "--type", "file", "--url", "file://" + file, "--name", "unknown-scheme"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Localizer.run(Map.of("SUBMARINE_STORAGE_URI", "file://" + work.resolve("remote")), "--code-root", code.toString(),
+                "--type", "file", "--url", "file://" + file, "--name", "no-identity")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(code.resolve("unknown-scheme")).doesNotExist();
+        assertThat(code.resolve("no-identity")).doesNotExist();
+    }
+
     @Test
     void badSpecsAreConfigErrorsThatSayWhatToFix() throws Exception {
         Path typo = Files.writeString(work.resolve("typo.yaml"), "sources:\n  - {name: a, type: archive, url: 'file:///x', sha265: abc}\n");

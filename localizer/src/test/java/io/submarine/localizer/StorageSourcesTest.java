@@ -179,6 +179,28 @@ class StorageSourcesTest {
         }
     }
 
+    /** DESIGN.md's remote layout: the pod's directory holds code/localized.json, the same record as the code root's. */
+    @Test
+    void theRecordIsWrittenToThePodsDirectoryOnS3() throws Exception {
+        upload("s3://code/releases/record.tar.zst", tarZst("trainer/main.py", "print('recorded')\n"));
+        Path code = work.resolve("code-record");
+        Map<String, String> pod = new java.util.HashMap<>(System.getenv());
+        pod.putAll(Map.of("POD_NAMESPACE", "team-a", "POD_NAME", "trainer-0", "POD_UID", "uid-7", "SUBMARINE_OWNER_KIND", "experiment",
+                "SUBMARINE_OWNER_NAME", "resnet", "SUBMARINE_STORAGE_URI", "s3://code/pods"));
+        List<String> args = new ArrayList<>(List.of("--code-root", code.toString(), "--type", "archive", "--url", "s3://code/releases/record.tar.zst",
+                "--require-report"));
+        args.addAll(settings);
+        assertThat(Localizer.run(pod, args.toArray(String[]::new))).isZero();
+
+        Map<String, String> config = new java.util.HashMap<>(S3ProxyServer.credentialFiles(work.resolve("creds"), S3ProxyServer.IDENTITY, S3ProxyServer.CREDENTIAL));
+        config.put("s3.endpoint", s3.endpoint());
+        try (BlobStores stores = BlobStores.load(StorageConfig.of(config));
+                java.io.InputStream remote = stores.open(Location.of("s3://code/pods/team-a/experiment/resnet/trainer-0/uid-7/code/localized.json"))) {
+            assertThat(new String(remote.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(Files.readString(code.resolve(".localized.json")))
+                    .contains("s3://code/releases/record.tar.zst");
+        }
+    }
+
     @Test
     void storageErrorsMapToTheirExitCodes() throws Exception {
         Path code = work.resolve("code-b");
