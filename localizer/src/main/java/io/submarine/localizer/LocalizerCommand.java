@@ -14,6 +14,7 @@ import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
+import io.submarine.sidecar.lifecycle.TerminationMessage;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
@@ -26,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -185,7 +188,7 @@ final class LocalizerCommand implements Callable<Integer> {
                     SourceType.MODEL, new ModelFetcher(storage::forSource, parallelism)),
                     new RetryPolicy(maxAttempts, Duration.ofMillis(500), Duration.ofSeconds(30)), timeout, parallelism, codeRoot,
                     d -> Thread.sleep(d.toMillis()));
-            List<LocalizedRecord> records = run.run(sources);
+            List<LocalizedRecord> records = runUntilStopped(run, sources);
             if (reporting != null) {
                 reporting.report(records);
             }
@@ -194,6 +197,36 @@ final class LocalizerCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Runs {@code run}; if the JVM is stopped first (SIGTERM, as when the pod is deleted), says so
+     * in the log and the termination message, as a failure would. It exits as the signal has it
+     * (143): the pod is going away, no target holds a partial tree, and what was staged beside the
+     * targets is cleared by the next run.
+     */
+    private List<LocalizedRecord> runUntilStopped(LocalizationRun run, List<Source> sources) throws java.io.IOException {
+        Thread stopped = new Thread(() -> {
+            String message = "stopped by a signal before every source was in place (" + sources.size() + " source"
+                    + (sources.size() == 1 ? "" : "s") + "); no target holds a partial tree";
+            Logger log = LoggerFactory.getLogger(LocalizerCommand.class); // not a field: --help configures no logging
+            log.warn(message);
+            try {
+                TerminationMessage.of(environment).write(message);
+            } catch (java.io.IOException | RuntimeException notInAPod) {
+                log.debug("no termination message written: {}", notInAPod.toString());
+            }
+        }, "stopped");
+        Runtime.getRuntime().addShutdownHook(stopped);
+        try {
+            return run.run(sources);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopped);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or has run.
+            }
+        }
     }
 
     /** Checked before anything is fetched, so a wrong setting fails at once. */

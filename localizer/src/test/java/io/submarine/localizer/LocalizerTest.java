@@ -292,6 +292,48 @@ class LocalizerTest {
         }
     }
 
+    /** As when the pod is deleted during its init: the process is told to stop (SIGTERM) mid-transfer. */
+    @Test
+    void aStoppedRunSaysSoAndPutsNothingInPlace() throws Exception {
+        byte[] archive = tarGz(Map.of("weights.bin", "w".repeat(200_000)));
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/data.tar.gz", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(200, archive.length);
+                exchange.getResponseBody().write(archive, 0, archive.length / 2);
+                exchange.getResponseBody().flush();
+                sending.countDown();
+                release.await(60, TimeUnit.SECONDS); // the rest never comes while the localizer runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        Path termination = work.resolve("termination-log");
+        try {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Localizer.class.getName(),
+                    "--code-root", code.toString(), "--type", "archive", "--name", "data",
+                    "--url", "http://127.0.0.1:" + server.getAddress().getPort() + "/data.tar.gz").redirectErrorStream(true)
+                    .redirectOutput(work.resolve("localizer.log").toFile()); // destroy() closes the process's pipes
+            builder.environment().put("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString());
+            Process localizer = builder.start();
+            assertThat(sending.await(60, TimeUnit.SECONDS)).as("transfer started").isTrue();
+            localizer.destroy(); // SIGTERM
+            int exit = localizer.waitFor();
+            String output = Files.readString(work.resolve("localizer.log"));
+            assertThat(exit).as(output).isEqualTo(143);
+            assertThat(output).contains("stopped by a signal before every source was in place");
+            assertThat(termination).content().contains("stopped by a signal before every source was in place");
+            assertThat(code.resolve("data")).doesNotExist();
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
     @Test
     void httpSourcesSendTheHeadersFromTheSourcesFile() throws Exception {
         byte[] archive = tarGz(Map.of("model.onnx", "onnx"));
