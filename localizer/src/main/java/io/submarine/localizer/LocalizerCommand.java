@@ -173,10 +173,8 @@ final class LocalizerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Source> sources = sources();
         checkTargetsLeaveTheRootsAlone(sources);
+        checkLimits();
         ArchiveLimits limits = new ArchiveLimits(maxBytes, maxEntries, maxPathLength, maxDepth, maxRatio);
-        if (maxAttempts < 1 || parallelism < 1 || timeout.isNegative() || timeout.isZero() || gitStallTimeout.toSeconds() < 1) {
-            throw new SpecException("--max-attempts and --parallelism must be at least 1, --timeout positive, --git-stall-timeout at least 1 s");
-        }
         Reporting reporting = reporting();
         StorageConfig storageConfig = StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register);
         try (SourceStorage storage = new SourceStorage(storageConfig)) {
@@ -226,6 +224,24 @@ final class LocalizerCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // The hook is running or has run.
             }
+        }
+    }
+
+    /** Each numeric flag, named when it is out of range. */
+    private void checkLimits() {
+        Map<String, Boolean> valid = new LinkedHashMap<>();
+        valid.put("--max-attempts must be at least 1", maxAttempts >= 1);
+        valid.put("--parallelism must be at least 1", parallelism >= 1);
+        valid.put("--timeout must be positive", !timeout.isNegative() && !timeout.isZero());
+        valid.put("--git-stall-timeout must be at least 1s", gitStallTimeout.toSeconds() >= 1);
+        valid.put("--max-bytes must be positive", maxBytes > 0);
+        valid.put("--max-entries must be positive", maxEntries > 0);
+        valid.put("--max-path-length must be positive", maxPathLength > 0);
+        valid.put("--max-depth must be positive", maxDepth > 0);
+        valid.put("--max-ratio must be at least 1", maxRatio >= 1); // NaN is not
+        List<String> wrong = valid.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+        if (!wrong.isEmpty()) {
+            throw new SpecException(String.join("; ", wrong));
         }
     }
 

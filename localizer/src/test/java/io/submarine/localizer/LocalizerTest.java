@@ -727,6 +727,12 @@ class LocalizerTest {
         assertThat(localize()).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "tarball", "--url", "file:///x")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "archive", "--url", "file:///x", "--sha256", "nothex")).isEqualTo(ExitCode.CONFIG.code());
+        for (String[] limit : new String[][] {{"--max-bytes", "-5"}, {"--max-entries", "0"}, {"--max-path-length", "0"}, {"--max-depth", "0"},
+                {"--max-ratio", "0.5"}, {"--max-ratio", "NaN"}, {"--parallelism", "0"}, {"--max-attempts", "0"}, {"--timeout", "0s"}}) {
+            LoggedRun run = LoggedRun.of(() -> localize("--type", "archive", "--url", "file:///x", limit[0], limit[1]));
+            assertThat(run.exit()).as(String.join(" ", limit)).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(run.log()).as("names the flag").contains(limit[0] + " must be");
+        }
         assertThat(localize("--type", "archive", "--url", "file://" + work.resolve("absent.tar"))).isEqualTo(ExitCode.CONFIG.code());
         assertThat(localize("--type", "archive", "--url", "file:///x", "--metastore-url", "http://metastore",
                 "--metastore-token-file", work.resolve("no-token").toString())).isEqualTo(ExitCode.CONFIG.code());

@@ -14,7 +14,7 @@ public record ArchiveLimits(long maxBytes, long maxEntries, int maxPathLength, i
     static final long RATIO_GRACE_BYTES = 16L << 20;
 
     public ArchiveLimits {
-        if (maxBytes <= 0 || maxEntries <= 0 || maxPathLength <= 0 || maxDepth <= 0 || maxRatio < 1) {
+        if (maxBytes <= 0 || maxEntries <= 0 || maxPathLength <= 0 || maxDepth <= 0 || !(maxRatio >= 1)) { // NaN too
             throw new IllegalArgumentException("archive limits must be positive (and the ratio at least 1)");
         }
     }
