@@ -651,6 +651,20 @@ class LocalizerTest {
         TestRepos.git(repo, "commit", "-q", "-am", "fourth");
         assertThat(localize("--spec-file", experiment.toString())).isZero();
         assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("fourth\n");
+
+        // A whole experiment spec as the seed's server takes it: syncMode, beside meta, environment and spec.
+        Path whole = Files.writeString(work.resolve("whole-experiment.json"), "{\"meta\": {\"name\": \"mnist\", \"framework\": \"TensorFlow\","
+                + " \"cmd\": \"python /code/trainer/train.py\"}, \"environment\": {\"image\": \"tf:2.1\"},"
+                + " \"spec\": {\"Worker\": {\"replicas\": 1, \"resources\": \"cpu=1,memory=1G\"}},"
+                + " \"code\": {\"syncMode\": \"git\", \"url\": \"file://" + repo + "\"}}");
+        Files.writeString(repo.resolve("README.md"), "fifth\n");
+        TestRepos.git(repo, "commit", "-q", "-am", "fifth");
+        assertThat(localize("--spec-file", whole.toString())).isZero();
+        assertThat(Files.readString(code.resolve("trainer/README.md"))).isEqualTo("fifth\n");
+        Path both = Files.writeString(work.resolve("both.json"), "{\"code\": {\"syncMode\": \"git\", \"sync_mode\": \"s3\", \"url\": \"file://" + repo + "\"}}");
+        assertThat(localize("--spec-file", both.toString())).isEqualTo(ExitCode.CONFIG.code());
+        Path stray = Files.writeString(work.resolve("stray.json"), "{\"meta\": {}, \"sources\": []}");
+        assertThat(localize("--spec-file", stray.toString())).as("meta alone is no experiment").isEqualTo(ExitCode.CONFIG.code());
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.Set;
  *   - {name: resnet, type: model, url: s3://models/resnet/3}
  * </pre>
  * or the seed design's experiment form {@code code: {sync_mode: git|s3|hdfs|abfs|gcs|http, url: …}},
- * which localizes into {@code /code/<repo-name>}. Unknown fields are errors, so a typo is caught
+ * which localizes into {@code /code/<repo-name>} (also inside a whole experiment spec, beside its
+ * {@code meta}, {@code environment} and {@code spec}). Unknown fields are errors, so a typo is caught
  * at start instead of silently ignored.
  */
 public final class SpecFile {
@@ -58,9 +59,11 @@ public final class SpecFile {
             throw new SpecException(origin + ": expected an object with 'sources' (or the experiment form 'code')");
         }
         List<Source> sources = new ArrayList<>();
+        // An experiment spec as the seed's server takes it may come whole: its other parts are not ours to read.
+        Set<String> known = root.has("code") ? Set.of("sources", "code", "meta", "environment", "spec") : Set.of("sources", "code");
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String field = names.next();
-            if (!field.equals("sources") && !field.equals("code")) {
+            if (!known.contains(field)) {
                 throw new SpecException(origin + ": unknown field '" + field + "' (expected 'sources' or 'code')");
             }
         }
@@ -119,14 +122,20 @@ public final class SpecFile {
                 path(node, "headers-file", at));
     }
 
-    /** {@code code: {sync_mode, url}} from the seed design's experiment spec. */
+    /**
+     * {@code code: {sync_mode, url}} from the seed design's experiment spec; {@code syncMode}, as
+     * the seed's server spells it in the JSON it takes, is the same field.
+     */
     private Source seedForm(JsonNode code, String origin) {
         String at = origin + ": code";
         if (!code.isObject()) {
             throw new SpecException(at + ": expected an object with sync_mode and url");
         }
-        checkFields(code, Set.of("sync_mode", "url"), at);
-        String mode = text(code, "sync_mode", at, true).toLowerCase(Locale.ROOT);
+        checkFields(code, Set.of("sync_mode", "syncMode", "url"), at);
+        if (code.has("sync_mode") && code.has("syncMode")) {
+            throw new SpecException(at + ": give sync_mode or syncMode, not both");
+        }
+        String mode = text(code, code.has("syncMode") ? "syncMode" : "sync_mode", at, true).toLowerCase(Locale.ROOT);
         String url = text(code, "url", at, true);
         String name = repoName(url);
         return switch (mode) {
