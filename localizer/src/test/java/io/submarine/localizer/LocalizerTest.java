@@ -397,6 +397,12 @@ class LocalizerTest {
         Files.writeString(version.resolve("assets/foo.txt"), "tampered");
         assertThat(localize("--type", "model", "--name", "tampered", "--url", "file://" + version)).isEqualTo(ExitCode.CHECKSUM.code());
         assertThat(models.resolve("tampered")).doesNotExist();
+
+        Files.delete(version.resolve("assets/foo.txt"));
+        LoggedRun incomplete = LoggedRun.of(() -> localize("--type", "model", "--name", "incomplete", "--url", "file://" + version));
+        assertThat(incomplete.exit()).as("a broken version, not a wrong setting").isEqualTo(ExitCode.INVALID_CONTENT.code());
+        assertThat(incomplete.log()).contains("is incomplete: its _MANIFEST.json lists assets/foo.txt, which is not in storage");
+        assertThat(models.resolve("incomplete")).doesNotExist();
     }
 
     /** A model version already in place (the pod restarted on its volumes) is not downloaded again; a changed one is. */

@@ -110,6 +110,10 @@ public final class ModelFetcher implements Fetcher {
         } catch (IOException e) {
             throw new InvalidContentException("the manifest of " + version + " is not JSON", e);
         }
+        if (root.path("format").asInt(-1) > 1) {
+            throw new InvalidContentException("the manifest of " + version + " is format " + root.path("format").asInt()
+                    + ", newer than this localizer reads (format 1): use a localizer as new as the artifact-sync that wrote it");
+        }
         if (root.path("format").asInt(-1) != 1 || !root.path("files").isArray()) {
             throw new InvalidContentException("the manifest of " + version + " is not format 1 with a 'files' list");
         }
@@ -220,7 +224,7 @@ public final class ModelFetcher implements Fetcher {
             Location location = version.resolve(file.path());
             Path local = staging.resolve(file.path());
             Files.createDirectories(local.getParent());
-            try (InputStream raw = store.open(location)) {
+            try (InputStream raw = open(location, file)) {
                 reading.add(raw);
                 try {
                     if (stopped) { // told to stop before it was registered to be closed
@@ -235,6 +239,16 @@ public final class ModelFetcher implements Fetcher {
                 } finally {
                     reading.remove(raw);
                 }
+            }
+        }
+
+        /** A file the manifest lists but storage lacks makes the version incomplete: nothing to fix in the source's settings. */
+        private InputStream open(Location location, ManifestFile file) throws IOException {
+            try {
+                return store.open(location);
+            } catch (BlobNotFoundException e) {
+                throw new InvalidContentException("model version " + version + " is incomplete: its " + MANIFEST + " lists " + file.path()
+                        + ", which is not in storage (deleted since, or the version was not written by artifact-sync)", e);
             }
         }
 

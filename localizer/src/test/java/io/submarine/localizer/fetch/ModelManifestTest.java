@@ -42,4 +42,12 @@ class ModelManifestTest {
                 .isInstanceOf(InvalidContentException.class)
                 .hasMessageContaining("lists variables as a file and as a directory of variables/data/0");
     }
+
+    @Test
+    void aNewerFormatIsRefusedSayingSo() {
+        byte[] newer = new String(manifest("saved_model.pb"), StandardCharsets.UTF_8).replace("\"format\": 1", "\"format\": 2").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ModelFetcher.parse(newer, VERSION))
+                .isInstanceOf(InvalidContentException.class)
+                .hasMessageContaining("is format 2, newer than this localizer reads (format 1)");
+    }
 }
