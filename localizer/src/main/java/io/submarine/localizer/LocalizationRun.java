@@ -193,12 +193,12 @@ final class LocalizationRun {
             return Optional.empty();
         }
         return previous.stream().filter(r -> r.name().equals(source.name()) && r.target().equals(source.target().toString())
-                && r.url().equals(source.redactedUrl())).findFirst();
+                && r.url().equals(source.redactedUrl()) && source.treeOptions().equals(r.options())).findFirst();
     }
 
     private static LocalizedRecord record(Source source, Fetched fetched, long start, boolean unchanged) {
         return new LocalizedRecord(source.name(), source.type().toString(), source.redactedUrl(), source.target().toString(),
-                fetched.revision(), fetched.files(), fetched.bytes(), (System.nanoTime() - start) / 1e9, unchanged);
+                fetched.revision(), fetched.files(), fetched.bytes(), (System.nanoTime() - start) / 1e9, unchanged, source.treeOptions());
     }
 
     private List<LocalizedRecord> readPrevious() {

@@ -631,6 +631,43 @@ class LocalizerTest {
         assertThat(hiddenLeftovers(code)).isEmpty();
     }
 
+    /** The same commit with another subpath, or with its submodules, is another tree: the target is not taken for done. */
+    @Test
+    void aTargetLocalizedWithOtherOptionsIsFetchedAgain() throws Exception {
+        Path lib = TestRepos.create(work.resolve("repos/lib"));
+        Path app = TestRepos.withSubmodules(work.resolve("repos/app"), Map.of("lib", "file://" + lib));
+        String url = "file://" + app;
+        assertThat(localize("--url", url)).isZero();
+        assertThat(code.resolve("app/lib/README.md")).as("submodules off").doesNotExist();
+        assertThat(localize("--url", url, "--submodules", "shallow", "--allow-file-submodules")).isZero();
+        assertThat(code.resolve("app/lib/README.md")).as("submodules now").hasContent("second\n");
+        assertThat(localize("--url", url, "--subpath", "lib")).isZero();
+        assertThat(code.resolve("app/README.md")).as("only the subpath now").doesNotExist();
+        assertThat(localize("--url", url, "--subpath", "lib")).isZero();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("unchanged").asBoolean())
+                .as("the same options again: nothing to do").isTrue();
+    }
+
+    /** An archive given with its digest is not fetched again into a target holding it; with other strip-components it is. */
+    @Test
+    void anArchivePinnedByItsDigestIsNotFetchedAgain() throws Exception {
+        byte[] archive = tarGz(Map.of("data/train.csv", "x,y\n"));
+        Path file = Files.write(work.resolve("dataset.tar.gz"), archive);
+        String[] pinned = {"--type", "archive", "--url", "file://" + file, "--sha256", sha256(archive)};
+        assertThat(localize(pinned)).isZero();
+        Path marker = Files.writeString(code.resolve("dataset/kept.txt"), "kept");
+        assertThat(localize(pinned)).isZero();
+        assertThat(marker).as("the second run did nothing").exists();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("unchanged").asBoolean()).isTrue();
+
+        assertThat(localize(Stream.concat(Arrays.stream(pinned), Stream.of("--strip-components", "1")).toArray(String[]::new))).isZero();
+        assertThat(code.resolve("dataset/train.csv")).as("stripped now").exists();
+        assertThat(marker).doesNotExist();
+        assertThat(localize("--type", "archive", "--url", "file://" + file, "--strip-components", "1")).isZero();
+        assertThat(JSON.readTree(code.resolve(".localized.json").toFile()).path("sources").get(0).path("unchanged").asBoolean())
+                .as("no digest given: fetched to learn it").isFalse();
+    }
+
     @Test
     void aSpecFileLocalizesSeveralSourcesAndTheExperimentForm() throws Exception {
         Path repo = TestRepos.create(work.resolve("repos/trainer"));

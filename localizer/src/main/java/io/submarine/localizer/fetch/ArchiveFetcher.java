@@ -5,11 +5,12 @@ import io.submarine.localizer.archive.ArchiveUnpacker;
 import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SpecException;
 import io.submarine.storage.BlobStore;
-import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** An archive from any storage URI, unpacked as it downloads; its digest checked before it is put in place. */
 public final class ArchiveFetcher implements Fetcher {
@@ -20,6 +21,12 @@ public final class ArchiveFetcher implements Fetcher {
     public ArchiveFetcher(Function<Source, BlobStore> storage, ArchiveLimits limits) {
         this.storage = storage;
         this.limits = limits;
+    }
+
+    /** A digest given with the source is the revision to hold: a target holding it is not fetched again. */
+    @Override
+    public Optional<String> currentRevision(Source source) {
+        return Optional.ofNullable(source.sha256()).map(digest -> "sha256:" + digest);
     }
 
     @Override

@@ -2,12 +2,13 @@ package io.submarine.localizer.fetch;
 
 import io.submarine.localizer.spec.Source;
 import io.submarine.storage.BlobStore;
-import java.util.function.Function;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** One object, copied as is into the target directory under its own name. */
 public final class FileFetcher implements Fetcher {
@@ -16,6 +17,12 @@ public final class FileFetcher implements Fetcher {
 
     public FileFetcher(Function<Source, BlobStore> storage) {
         this.storage = storage;
+    }
+
+    /** A digest given with the source is the revision to hold: a target holding it is not fetched again. */
+    @Override
+    public Optional<String> currentRevision(Source source) {
+        return Optional.ofNullable(source.sha256()).map(digest -> "sha256:" + digest);
     }
 
     @Override

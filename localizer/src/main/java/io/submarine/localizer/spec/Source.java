@@ -2,7 +2,9 @@ package io.submarine.localizer.spec;
 
 import io.submarine.storage.Location;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -93,6 +95,27 @@ public record Source(
         if (sha256 != null && type != SourceType.ARCHIVE && type != SourceType.FILE) {
             throw new SpecException(at + "sha256 applies to archive and file sources (a model version's manifest has its own digests)");
         }
+    }
+
+    /**
+     * The options that, beside the revision, decide the tree a source leaves in its target: the
+     * same commit checked out with another subpath is another tree. Recorded with the revision,
+     * so that a run with other options does not take the target for done.
+     */
+    public Map<String, Object> treeOptions() {
+        Map<String, Object> options = new LinkedHashMap<>();
+        switch (type) {
+            case GIT -> {
+                options.put("depth", depth);
+                options.put("submodules", submodules.name().toLowerCase(Locale.ROOT));
+                if (subpath != null) {
+                    options.put("subpath", subpath);
+                }
+            }
+            case ARCHIVE -> options.put("strip-components", stripComponents);
+            case FILE, MODEL -> { }
+        }
+        return options;
     }
 
     /** The URL as it may be logged and reported: any password removed. */
