@@ -24,7 +24,9 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -32,27 +34,62 @@ import java.util.OptionalLong;
  * reads (GET with {@code Range}), with headers from a file (a bearer token, say) and a password
  * in the URL sent as basic authentication, never as part of a logged URL. Commons VFS can't send
  * custom headers, which model and archive hosts often need, so http lives here instead.
+ *
+ * <p>Redirects are followed here, not by the client, which sends every header on to wherever it
+ * is redirected: a release download redirected to a signed URL on another host would get the
+ * token, and the other host may refuse a request that carries two credentials. As curl and
+ * browsers do, the credentials go to the URL's own origin only, and https is never left for http.
  */
 final class HttpBlobStore implements BlobStore {
+
+    /** As many as the JDK's client follows. */
+    static final int MAX_REDIRECTS = 5;
 
     private final HttpClient client;
     private final Map<String, String> headers;
 
+    /** @param client one that does not follow redirects itself */
     HttpBlobStore(HttpClient client, Map<String, String> headers) {
         this.client = client;
         this.headers = Map.copyOf(headers);
     }
 
-    private HttpRequest.Builder request(Location location) {
-        String userInfo = location.authority().contains("@") ? location.authority().substring(0, location.authority().lastIndexOf('@')) : null;
+    /** How a request is made, on top of its URI and credentials: method, range. */
+    @FunctionalInterface
+    private interface Shape {
+        HttpRequest build(HttpRequest.Builder builder);
+    }
+
+    private static URI uri(Location location) {
+        String userInfo = userInfo(location);
         String host = userInfo == null ? location.authority() : location.authority().substring(userInfo.length() + 1);
-        URI uri = URI.create(location.scheme() + "://" + host + "/" + encodePath(location.path()));
+        return URI.create(location.scheme() + "://" + host + "/" + encodePath(location.path()));
+    }
+
+    private static String userInfo(Location location) {
+        return location.authority().contains("@") ? location.authority().substring(0, location.authority().lastIndexOf('@')) : null;
+    }
+
+    /** A request to {@code uri}, with the credentials when it is the location's own origin. */
+    private HttpRequest.Builder request(Location location, URI uri) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
-        headers.forEach(builder::header);
-        if (userInfo != null) {
-            builder.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(decode(userInfo).getBytes(StandardCharsets.UTF_8)));
+        if (sameOrigin(uri, uri(location))) {
+            headers.forEach(builder::header);
+            String userInfo = userInfo(location);
+            if (userInfo != null) {
+                builder.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(decode(userInfo).getBytes(StandardCharsets.UTF_8)));
+            }
         }
         return builder;
+    }
+
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
     }
 
     /** Keys are literal; a URL's path is percent-encoded, so encode what must be. */
@@ -73,6 +110,40 @@ final class HttpBlobStore implements BlobStore {
         return java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
+    /** Sends the request, following redirects (the target is never logged: a signed URL holds a credential). */
+    private <T> HttpResponse<T> send(Location location, Shape shape, HttpResponse.BodyHandler<T> body) throws IOException {
+        URI uri = uri(location);
+        for (int redirects = 0; ; redirects++) {
+            HttpResponse<T> response = send(location, shape.build(request(location, uri)), body);
+            Optional<String> next = response.headers().firstValue("Location");
+            if (!isRedirect(response.statusCode()) || next.isEmpty()) {
+                return response;
+            }
+            if (response.body() instanceof InputStream unread) {
+                unread.close();
+            }
+            if (redirects == MAX_REDIRECTS) {
+                throw new BlobFatalException(location, "more than " + MAX_REDIRECTS + " redirects");
+            }
+            URI target;
+            try {
+                target = uri.resolve(next.get());
+            } catch (IllegalArgumentException e) {
+                throw new BlobFatalException(location, "redirected to a malformed URL");
+            }
+            String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !(scheme.equals("http") && uri.getScheme().equalsIgnoreCase("http"))) {
+                throw new BlobFatalException(location, "redirected from " + uri.getScheme() + " to " + (scheme.isEmpty() ? "a URL without a scheme" : scheme)
+                        + ", which is not followed");
+            }
+            uri = target;
+        }
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
     private <T> HttpResponse<T> send(Location location, HttpRequest request, HttpResponse.BodyHandler<T> body) throws IOException {
         try {
             return client.send(request, body);
@@ -86,11 +157,11 @@ final class HttpBlobStore implements BlobStore {
 
     @Override
     public BlobInfo stat(Location location) throws IOException {
-        HttpResponse<Void> head = send(location, request(location).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<Void> head = send(location, b -> b.method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.discarding());
         if (head.statusCode() == 405 || head.statusCode() == 501) {
             // No HEAD here: ask for the first byte and read the size from Content-Range.
-            HttpResponse<InputStream> first = send(location, request(location).header("Range", "bytes=0-0").GET().build(),
+            HttpResponse<InputStream> first = send(location, b -> b.header("Range", "bytes=0-0").GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try {
                 check(location, first.statusCode());
@@ -114,7 +185,7 @@ final class HttpBlobStore implements BlobStore {
 
     @Override
     public InputStream open(Location location) throws IOException {
-        HttpResponse<InputStream> response = send(location, request(location).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = send(location, b -> b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         return body(location, response);
     }
 
@@ -128,7 +199,7 @@ final class HttpBlobStore implements BlobStore {
             return InputStream.nullInputStream();
         }
         String last = length > Long.MAX_VALUE - offset ? "" : Long.toString(offset + length - 1);
-        HttpResponse<InputStream> response = send(location, request(location).header("Range", "bytes=" + offset + "-" + last).GET().build(),
+        HttpResponse<InputStream> response = send(location, b -> b.header("Range", "bytes=" + offset + "-" + last).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() == 416) {
             response.body().close();

@@ -33,7 +33,7 @@ public final class HttpBlobStoreProvider implements BlobStoreProvider {
     @Override
     public BlobStore create(StorageConfig config) {
         HttpClient client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                .followRedirects(HttpClient.Redirect.NEVER) // the store follows them, keeping credentials to their origin
                 .connectTimeout(Duration.ofMillis(config.getInt("http.connect-timeout-ms", 10_000)))
                 .build();
         return new HttpBlobStore(client, headers(config));

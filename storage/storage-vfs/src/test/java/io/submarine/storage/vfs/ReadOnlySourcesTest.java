@@ -163,6 +163,65 @@ class ReadOnlySourcesTest {
         }
     }
 
+    /**
+     * A redirect is followed; the headers file's token goes along within the source's origin only
+     * (a release download sent on to a signed URL elsewhere must not carry it), and the
+     * redirects end somewhere.
+     */
+    @Test
+    void redirectsAreFollowedAndTheTokenStaysWithItsOrigin() throws IOException {
+        List<String> elsewhereSaw = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer elsewhere = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        elsewhere.createContext("/signed/model.bin", exchange -> {
+            try (exchange) {
+                elsewhereSaw.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(MODEL.length));
+                boolean head = exchange.getRequestMethod().equals("HEAD");
+                exchange.sendResponseHeaders(200, head ? -1 : MODEL.length);
+                if (!head) {
+                    exchange.getResponseBody().write(MODEL);
+                }
+            }
+        });
+        elsewhere.start();
+        HttpServer redirecting = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        String self = "http://127.0.0.1:" + redirecting.getAddress().getPort();
+        redirecting.createContext("/", exchange -> {
+            try (exchange) {
+                String target = switch (exchange.getRequestURI().getPath()) {
+                    case "/same/model.bin" -> "/there/model.bin";
+                    case "/there/model.bin" -> httpBase + "/private/model.bin"; // another port: another origin
+                    case "/away/model.bin" -> "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/signed/model.bin?X-Signature=abc";
+                    case "/loop" -> "/loop";
+                    case "/ftp" -> "ftp://127.0.0.1/model.bin";
+                    default -> null;
+                };
+                if (target == null) {
+                    exchange.sendResponseHeaders(404, -1);
+                    return;
+                }
+                exchange.getResponseHeaders().set("Location", target);
+                exchange.sendResponseHeaders(302, -1);
+            }
+        });
+        redirecting.start();
+        try {
+            assertThat(read(store.open(Location.of(self + "/away/model.bin")))).isEqualTo(MODEL);
+            assertThat(store.stat(Location.of(self + "/away/model.bin")).size()).as("HEAD follows too").isEqualTo(MODEL.length);
+            assertThat(elsewhereSaw).as("the token stayed home").containsExactly("null", "null");
+            assertThatThrownBy(() -> read(store.open(Location.of(self + "/same/model.bin")))).as("the token is not sent to another origin")
+                    .isInstanceOf(BlobAccessDeniedException.class);
+            assertThat(read(store.open(Location.of(httpBase + "/private/model.bin")))).as("but is to its own").isEqualTo(MODEL);
+            assertThatThrownBy(() -> store.open(Location.of(self + "/loop"))).isInstanceOf(BlobFatalException.class)
+                    .hasMessageContaining("more than 5 redirects");
+            assertThatThrownBy(() -> store.open(Location.of(self + "/ftp"))).isInstanceOf(BlobFatalException.class)
+                    .hasMessageContaining("redirected from http to ftp");
+        } finally {
+            redirecting.stop(0);
+            elsewhere.stop(0);
+        }
+    }
+
     @Test
     void httpErrorsAreTyped() {
         assertThatThrownBy(() -> store.stat(Location.of(httpBase + "/missing.bin"))).isInstanceOf(BlobNotFoundException.class);
