@@ -363,6 +363,32 @@ class LocalizerTest {
         }
     }
 
+    /** A signed URL (S3, GCS, a model hub): its query is sent, it names nothing, and it is not recorded or logged. */
+    @Test
+    void aSignedUrlIsFetchedAndItsSignatureKeptOutOfTheRecord() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/bucket/weights.bin", exchange -> {
+            try (exchange) {
+                boolean signed = "X-Amz-Signature=sig-8080&X-Amz-Expires=300".equals(exchange.getRequestURI().getRawQuery());
+                exchange.sendResponseHeaders(signed ? 200 : 403, signed ? 7 : -1);
+                if (signed) {
+                    exchange.getResponseBody().write("weights".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/bucket/weights.bin?X-Amz-Signature=sig-8080&X-Amz-Expires=300";
+            LoggedRun run = LoggedRun.of(() -> localize("--type", "file", "--url", url));
+            assertThat(run.exit()).as(run.log()).isZero();
+            assertThat(code.resolve("weights.bin/weights.bin")).hasContent("weights");
+            assertThat(Files.readString(code.resolve(".localized.json"))).doesNotContain("sig-8080").contains("X-Amz-Signature=***");
+            assertThat(run.log()).doesNotContain("sig-8080");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** Writes a model version as artifact-sync does: files, then _MANIFEST.json last. */
     private Path publishModel(Path versionDir, boolean withManifest) throws Exception {
         Path source = Path.of(getClass().getResource("/testdata/models/tf_savedmodel_half_plus_two_2_versions/00000123").toURI());

@@ -1,6 +1,7 @@
 package io.submarine.storage;
 
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
  * {@code ..} and empty segments are rejected, so a location can never climb out of the
  * prefix it was resolved under on a hierarchical store.
  *
- * <p>{@link #toString()} hides any password in the authority ({@code user:secret@host});
+ * <p>{@link #toString()} hides any password in the authority ({@code user:secret@host}), and the
+ * values of an http(s) URL's query (a signed URL's signature);
  * use {@link #uri()} only to hand the location to a client library.
  */
 public record Location(String scheme, String authority, String path) {
@@ -85,9 +87,13 @@ public record Location(String scheme, String authority, String path) {
         return new Location(scheme, authority, base + relative);
     }
 
-    /** The last segment of the path, or the empty string at the root. */
+    /**
+     * The last segment of the path, or the empty string at the root; of an http(s) URL, without
+     * its query and fragment, as a browser names a download.
+     */
     public String fileName() {
-        String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        String name = scheme.equals("http") || scheme.equals("https") ? path.replaceFirst("[?#].*$", "") : path;
+        String trimmed = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
         return trimmed.substring(trimmed.lastIndexOf('/') + 1);
     }
 
@@ -116,11 +122,25 @@ public record Location(String scheme, String authority, String path) {
 
     @Override
     public String toString() {
-        return scheme + "://" + redact(authority) + "/" + path;
+        String text = scheme + "://" + redact(authority) + "/" + path;
+        return scheme.equals("http") || scheme.equals("https") ? redact(text) : text; // elsewhere a '?' is part of the key
     }
 
-    /** Replaces the password of a {@code user:password@host} authority, or of a whole URI, with {@code ***}. */
+    /** An http(s) URL's query, up to a fragment or whitespace: the query of a signed URL is its credential. */
+    private static final Pattern HTTP_QUERY = Pattern.compile("(?i)(\\bhttps?://[^\\s?#]*\\?)([^\\s#]*)");
+
+    /**
+     * Replaces the password of a {@code user:password@host} authority, or of a whole URI, with
+     * {@code ***}, and so every value in the query of an http(s) URL (a signed URL's signature,
+     * an access token): {@code ?X-Amz-Signature=***&download=***}.
+     */
     public static String redact(String text) {
-        return text.replaceAll("(?<=[/:]|^)([^/:@\\s]+):[^/@\\s]+@", "$1:***@");
+        String withoutPasswords = text.replaceAll("(?<=[/:]|^)([^/:@\\s]+):[^/@\\s]+@", "$1:***@");
+        Matcher query = HTTP_QUERY.matcher(withoutPasswords);
+        StringBuilder out = new StringBuilder();
+        while (query.find()) {
+            query.appendReplacement(out, Matcher.quoteReplacement(query.group(1) + query.group(2).replaceAll("=[^&]*", "=***")));
+        }
+        return query.appendTail(out).toString();
     }
 }

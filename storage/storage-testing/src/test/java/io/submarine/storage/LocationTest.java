@@ -54,4 +54,15 @@ class LocationTest {
         assertThat(Location.of("abfss://c@acct.dfs.core.windows.net/p").toString()).isEqualTo("abfss://c@acct.dfs.core.windows.net/p");
         assertThatThrownBy(() -> Location.of("sftp://alice:s3cret@host/a/../b")).hasMessageNotContaining("s3cret");
     }
+
+    /** A signed URL's query is its credential; elsewhere a '?' is part of a key. */
+    @Test
+    void hidesTheValuesOfAnHttpQuery() {
+        Location signed = Location.of("https://bucket.s3.amazonaws.com/m/data.tar.gz?X-Amz-Credential=AKIA1&X-Amz-Signature=f00d&download#top");
+        assertThat(signed.toString()).isEqualTo("https://bucket.s3.amazonaws.com/m/data.tar.gz?X-Amz-Credential=***&X-Amz-Signature=***&download#top");
+        assertThat(signed.fileName()).isEqualTo("data.tar.gz");
+        assertThat(Location.redact("fetching http://h/a?sig=s3cret-sig failed; see https://docs/x")).isEqualTo("fetching http://h/a?sig=*** failed; see https://docs/x");
+        assertThat(Location.of("s3://b/a?x=1").toString()).isEqualTo("s3://b/a?x=1");
+        assertThat(Location.of("s3://b/a?x=1").fileName()).isEqualTo("a?x=1");
+    }
 }

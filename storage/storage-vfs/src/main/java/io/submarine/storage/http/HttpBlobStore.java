@@ -60,10 +60,14 @@ final class HttpBlobStore implements BlobStore {
         HttpRequest build(HttpRequest.Builder builder);
     }
 
+    /** The request URI: the path percent-encoded where it must be, the query (a signed URL's) as given, no fragment. */
     private static URI uri(Location location) {
         String userInfo = userInfo(location);
         String host = userInfo == null ? location.authority() : location.authority().substring(userInfo.length() + 1);
-        return URI.create(location.scheme() + "://" + host + "/" + encodePath(location.path()));
+        String path = location.path().replaceFirst("#.*$", "");
+        int question = path.indexOf('?');
+        String query = question < 0 ? "" : "?" + encode(path.substring(question + 1), "/?");
+        return URI.create(location.scheme() + "://" + host + "/" + encode(question < 0 ? path : path.substring(0, question), "/") + query);
     }
 
     private static String userInfo(Location location) {
@@ -92,12 +96,13 @@ final class HttpBlobStore implements BlobStore {
         return uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
     }
 
-    /** Keys are literal; a URL's path is percent-encoded, so encode what must be. */
-    private static String encodePath(String path) {
+    /** Keys are literal; a URL is percent-encoded, so encode what must be (what is encoded already stays so). */
+    private static String encode(String text, String alsoAllowed) {
         StringBuilder out = new StringBuilder();
-        for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~/!$&'()*+,;=:@%".indexOf(c) >= 0) {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~!$&'()*+,;=:@%".indexOf(c) >= 0
+                    || alsoAllowed.indexOf(c) >= 0) {
                 out.append(c);
             } else {
                 out.append('%').append(String.format("%02X", b & 0xff));

@@ -88,7 +88,10 @@ class ReadOnlySourcesTest {
         sshd.stop(true);
     }
 
-    /** Serves MODEL at /model.bin with Range support, 401 at /private/*, 405 to HEAD at /no-head/*, 404 elsewhere. */
+    /**
+     * Serves MODEL at /model.bin with Range support, 401 at /private/* without the token, 405 to
+     * HEAD at /no-head/*, 403 at /signed/* without its query, 404 elsewhere.
+     */
     private static void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
@@ -100,7 +103,11 @@ class ReadOnlySourcesTest {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            if (!path.equals("/model.bin") && !path.equals("/private/model.bin") && !path.equals("/no-head/model.bin")) {
+            if (path.equals("/signed/model.bin") && !"X-Signature=a%2Bb&expires=1".equals(exchange.getRequestURI().getRawQuery())) {
+                exchange.sendResponseHeaders(403, -1);
+                return;
+            }
+            if (!path.equals("/model.bin") && !path.equals("/private/model.bin") && !path.equals("/no-head/model.bin") && !path.equals("/signed/model.bin")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -146,6 +153,14 @@ class ReadOnlySourcesTest {
         assertThat(read(store.open(model))).isEqualTo(MODEL);
         assertThat(read(store.open(model, 1000, 5000))).isEqualTo(Arrays.copyOfRange(MODEL, 1000, 6000));
         assertThat(read(store.open(model, MODEL.length, 10))).isEmpty();
+    }
+
+    /** A signed URL: its query is sent as given, and kept out of what the store says. */
+    @Test
+    void aQueryIsSentAsGivenAndHiddenInMessages() throws IOException {
+        assertThat(read(store.open(Location.of(httpBase + "/signed/model.bin?X-Signature=a%2Bb&expires=1#part")))).isEqualTo(MODEL);
+        assertThatThrownBy(() -> store.open(Location.of(httpBase + "/signed/model.bin?X-Signature=wrong-sig-9")))
+                .isInstanceOf(BlobAccessDeniedException.class).hasMessageNotContaining("wrong-sig-9").hasMessageContaining("X-Signature=***");
     }
 
     @Test
