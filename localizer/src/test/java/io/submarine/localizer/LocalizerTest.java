@@ -292,6 +292,41 @@ class LocalizerTest {
         }
     }
 
+    /** A server that stops sending mid-body is a transient failure once http.read-timeout-ms passes: retried, not waited on until --timeout. */
+    @Test
+    void aStalledDownloadIsRetried() throws Exception {
+        byte[] archive = tarGz(Map.of("weights.bin", "w".repeat(200_000)));
+        AtomicInteger requests = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/data.tar.gz", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(200, archive.length);
+                if (requests.incrementAndGet() == 1) {
+                    exchange.getResponseBody().write(archive, 0, archive.length / 2);
+                    exchange.getResponseBody().flush();
+                    release.await(60, TimeUnit.SECONDS);
+                    return;
+                }
+                exchange.getResponseBody().write(archive);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/data.tar.gz";
+            assertThat(localize("--type", "archive", "--name", "data", "--url", url, "--set", "http.read-timeout-ms=500", "--timeout", "20s"))
+                    .isZero();
+            assertThat(code.resolve("data/weights.bin")).hasSize(200_000);
+            assertThat(requests).as("the stalled attempt, then one more").hasValue(2);
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
     /** As when the pod is deleted during its init: the process is told to stop (SIGTERM) mid-transfer. */
     @Test
     void aStoppedRunSaysSoAndPutsNothingInPlace() throws Exception {

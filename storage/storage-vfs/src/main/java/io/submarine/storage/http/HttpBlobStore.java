@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -47,11 +48,16 @@ final class HttpBlobStore implements BlobStore {
 
     private final HttpClient client;
     private final Map<String, String> headers;
+    private final Duration readTimeout;
 
-    /** @param client one that does not follow redirects itself */
-    HttpBlobStore(HttpClient client, Map<String, String> headers) {
+    /**
+     * @param client one that does not follow redirects itself
+     * @param readTimeout the longest wait for a response's headers, and for each read of its body
+     */
+    HttpBlobStore(HttpClient client, Map<String, String> headers, Duration readTimeout) {
         this.client = client;
         this.headers = Map.copyOf(headers);
+        this.readTimeout = readTimeout;
     }
 
     /** How a request is made, on top of its URI and credentials: method, range. */
@@ -76,7 +82,7 @@ final class HttpBlobStore implements BlobStore {
 
     /** A request to {@code uri}, with the credentials when it is the location's own origin. */
     private HttpRequest.Builder request(Location location, URI uri) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(readTimeout);
         if (sameOrigin(uri, uri(location))) {
             headers.forEach(builder::header);
             String userInfo = userInfo(location);
@@ -219,12 +225,12 @@ final class HttpBlobStore implements BlobStore {
         return new BoundedInputStream(in, length);
     }
 
-    private static InputStream body(Location location, HttpResponse<InputStream> response) throws IOException {
+    private InputStream body(Location location, HttpResponse<InputStream> response) throws IOException {
         if (response.statusCode() >= 300) {
             response.body().close();
             check(location, response.statusCode());
         }
-        return response.body();
+        return new StallGuardedInputStream(response.body(), location, readTimeout);
     }
 
     private static void check(Location location, int status) throws BlobStoreException {

@@ -14,7 +14,9 @@ import java.util.Set;
 /**
  * {@code http://} and {@code https://} (other than Azure blob endpoints, which their backend
  * claims first). Settings: {@code http.headers-file}, lines of {@code Name: value} sent with
- * every request (for tokens: the file is the secret), and {@code http.connect-timeout-ms} (10000).
+ * every request (for tokens: the file is the secret), {@code http.connect-timeout-ms} (10000), and
+ * {@code http.read-timeout-ms} (60000, as the S3 client's socket timeout): the longest wait for a
+ * response, and for bytes of its body, before the request fails as transient, to be retried.
  */
 public final class HttpBlobStoreProvider implements BlobStoreProvider {
 
@@ -34,9 +36,17 @@ public final class HttpBlobStoreProvider implements BlobStoreProvider {
     public BlobStore create(StorageConfig config) {
         HttpClient client = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER) // the store follows them, keeping credentials to their origin
-                .connectTimeout(Duration.ofMillis(config.getInt("http.connect-timeout-ms", 10_000)))
+                .connectTimeout(positiveMillis(config, "http.connect-timeout-ms", 10_000))
                 .build();
-        return new HttpBlobStore(client, headers(config));
+        return new HttpBlobStore(client, headers(config), positiveMillis(config, "http.read-timeout-ms", 60_000));
+    }
+
+    private static Duration positiveMillis(StorageConfig config, String key, int fallback) {
+        int millis = config.getInt(key, fallback);
+        if (millis <= 0) {
+            throw new StorageConfigException(key + " must be a positive number of milliseconds, got " + millis);
+        }
+        return Duration.ofMillis(millis);
     }
 
     /** The headers file's lines; every value is taken for a secret (it is there for tokens) and masked in logs. */

@@ -237,6 +237,43 @@ class ReadOnlySourcesTest {
         }
     }
 
+    /**
+     * A server that stops sending, before its headers or in the middle of the body, fails the
+     * request as transient once http.read-timeout-ms passes (the JDK client alone waits forever).
+     */
+    @Test
+    void aStalledResponseFailsAsTransientAfterTheReadTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stalling.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        stalling.createContext("/", exchange -> {
+            try (exchange) {
+                if (exchange.getRequestURI().getPath().equals("/half.bin")) {
+                    exchange.sendResponseHeaders(200, MODEL.length);
+                    exchange.getResponseBody().write(MODEL, 0, 1000);
+                    exchange.getResponseBody().flush();
+                }
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS); // headers never come for /silent.bin, the rest of /half.bin neither
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stalling.start();
+        String base = "http://127.0.0.1:" + stalling.getAddress().getPort();
+        try (BlobStores impatient = BlobStores.load(StorageConfig.of(Map.of("http.read-timeout-ms", "500", "retry.max-attempts", "1")))) {
+            assertThatThrownBy(() -> impatient.open(Location.of(base + "/silent.bin"))).isInstanceOf(io.submarine.storage.BlobTransientException.class);
+            try (InputStream half = impatient.open(Location.of(base + "/half.bin"))) {
+                assertThat(half.readNBytes(1000)).isEqualTo(Arrays.copyOf(MODEL, 1000));
+                assertThatThrownBy(half::read).isInstanceOf(io.submarine.storage.BlobTransientException.class).hasMessageContaining("stalled");
+            }
+        } finally {
+            release.countDown();
+            stalling.stop(0);
+        }
+        assertThatThrownBy(() -> BlobStores.load(StorageConfig.of(Map.of("http.read-timeout-ms", "0"))).open(Location.of(base + "/x")))
+                .isInstanceOf(io.submarine.storage.StorageConfigException.class).hasMessageContaining("http.read-timeout-ms");
+    }
+
     @Test
     void httpErrorsAreTyped() {
         assertThatThrownBy(() -> store.stat(Location.of(httpBase + "/missing.bin"))).isInstanceOf(BlobNotFoundException.class);
