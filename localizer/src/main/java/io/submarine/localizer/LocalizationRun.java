@@ -7,6 +7,7 @@ import io.submarine.localizer.fetch.Fetched;
 import io.submarine.localizer.fetch.Fetcher;
 import io.submarine.localizer.spec.Source;
 import io.submarine.localizer.spec.SourceType;
+import io.submarine.sidecar.cli.Durations;
 import io.submarine.storage.retry.Retrier;
 import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
@@ -94,7 +95,7 @@ final class LocalizationRun {
                     done.add(running.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
                 } catch (TimeoutException e) {
                     running.forEach(f -> f.cancel(true));
-                    throw new LocalizationTimeoutException("localization did not finish within " + timeout + " (--timeout); nothing partial was put in place");
+                    throw new LocalizationTimeoutException("localization did not finish within " + Durations.format(timeout) + " (--timeout); nothing partial was put in place");
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted");
@@ -174,8 +175,8 @@ final class LocalizationRun {
                 if (Failures.volumeRefusal(e) != null) {
                     throw new VolumeRefusedWriteException(source, e);
                 }
-                if (!Failures.retryable(e)) {
-                    throw e;
+                if (!Failures.retryable(e) || Thread.currentThread().isInterrupted()) {
+                    throw e; // an interrupted attempt was stopped (--timeout, another source's failure), not failed
                 }
                 if (attempt >= retryPolicy.maxAttempts()) {
                     throw new SourceUnreachableException(source, attempt, e);

@@ -112,6 +112,14 @@ class FlagsAndProgramTest {
         assertThat(fromEnv.timeout).isEqualTo(Duration.parse(expected));
     }
 
+    /** Messages write a duration as its flag would be written, which parses back to the same. */
+    @ParameterizedTest
+    @CsvSource({"PT1M30S, 1m30s", "PT40S, 40s", "PT1H30M, 1h30m", "PT0.25S, 250ms", "PT0S, 0s", "PT26H, 26h", "PT0.0000001S, PT0.0000001S"})
+    void durationsAreWrittenAsFlagsAre(String iso, String written) {
+        assertThat(io.submarine.sidecar.cli.Durations.format(Duration.parse(iso))).isEqualTo(written);
+        assertThat(io.submarine.sidecar.cli.Durations.parse(written)).isEqualTo(Duration.parse(iso));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"30", "30x", "5m30", "m", "1h 30m", "-5s", "PT", "99999999999999h"})
     void aDurationThatIsNoneSaysHowToWriteOne(String flag) throws Exception {

@@ -5,6 +5,7 @@ import io.submarine.logshipper.ship.Shipper;
 import io.submarine.logshipper.ship.ShipperMetrics;
 import io.submarine.logshipper.ship.SpoolException;
 import io.submarine.logshipper.ship.Uploader;
+import io.submarine.sidecar.cli.Durations;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -193,7 +194,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
         // A reader still inside a read (a file on a hung network file system) holds the followers;
         // reading them beside it would race it over which follower reads what.
         if (!reading.tryLock()) {
-            stuck = "the file reader did not stop within " + timeout + " (it was reading " + readingNow
+            stuck = "the file reader did not stop within " + Durations.format(timeout) + " (it was reading " + readingNow
                     + "), so the files were not read to their end at shutdown";
             LOG.warn("{}", stuck);
             return;

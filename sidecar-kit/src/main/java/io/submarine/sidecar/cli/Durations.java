@@ -57,6 +57,31 @@ public final class Durations {
         }
     }
 
+    /** As a flag would be written: {@code 40s}, {@code 1h30m}, {@code 250ms}; ISO-8601 below a millisecond. */
+    public static String format(Duration duration) {
+        if (duration.isZero()) {
+            return "0s";
+        }
+        if (duration.isNegative() || duration.toNanosPart() % 1_000_000 != 0) {
+            return duration.toString();
+        }
+        StringBuilder out = new StringBuilder();
+        long hours = duration.toHours();
+        if (hours > 0) {
+            out.append(hours).append('h');
+        }
+        if (duration.toMinutesPart() > 0) {
+            out.append(duration.toMinutesPart()).append('m');
+        }
+        if (duration.toSecondsPart() > 0) {
+            out.append(duration.toSecondsPart()).append('s');
+        }
+        if (duration.toMillisPart() > 0) {
+            out.append(duration.toMillisPart()).append("ms");
+        }
+        return out.toString();
+    }
+
     private static TypeConversionException invalid(String text) {
         return new TypeConversionException("'" + text + "' is not a duration: write, for example, 90s, 5m, 1h30m or PT30M");
     }

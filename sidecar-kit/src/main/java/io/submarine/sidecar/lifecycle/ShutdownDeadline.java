@@ -1,5 +1,6 @@
 package io.submarine.sidecar.lifecycle;
 
+import io.submarine.sidecar.cli.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +71,7 @@ public final class ShutdownDeadline {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             Outcome outcome = runAll();
             if (!outcome.complete()) {
-                LOG.error("shutdown incomplete: failed {}, unfinished at the {} deadline {}", outcome.failed(), deadline, outcome.unfinished());
+                LOG.error("shutdown incomplete: failed {}, unfinished at the {} deadline {}", outcome.failed(), Durations.format(deadline), outcome.unfinished());
             }
             Runtime.getRuntime().halt(outcome.exitCode().code());
         }, "shutdown-deadline"));
