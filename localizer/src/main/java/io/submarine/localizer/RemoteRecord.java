@@ -34,10 +34,6 @@ final class RemoteRecord {
         this.required = required;
     }
 
-    Location location() {
-        return location;
-    }
-
     /** Copies {@code record}, the file the run wrote; replaced whole, as a rerun of the init container rewrites it. */
     void write(Path record) {
         try {

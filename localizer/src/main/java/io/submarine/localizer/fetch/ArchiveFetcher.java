@@ -23,10 +23,9 @@ public final class ArchiveFetcher implements Fetcher {
         this.limits = limits;
     }
 
-    /** A digest given with the source is the revision to hold: a target holding it is not fetched again. */
     @Override
     public Optional<String> currentRevision(Source source) {
-        return Optional.ofNullable(source.sha256()).map(digest -> "sha256:" + digest);
+        return Fetcher.givenDigest(source);
     }
 
     @Override

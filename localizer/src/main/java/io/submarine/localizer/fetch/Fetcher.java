@@ -17,4 +17,9 @@ public interface Fetcher {
     }
 
     Fetched fetch(Source source, Path staging) throws IOException;
+
+    /** The revision of a source given with its digest (archive, file): a target holding it needs nothing. */
+    static Optional<String> givenDigest(Source source) {
+        return Optional.ofNullable(source.sha256()).map(digest -> "sha256:" + digest);
+    }
 }

@@ -19,10 +19,9 @@ public final class FileFetcher implements Fetcher {
         this.storage = storage;
     }
 
-    /** A digest given with the source is the revision to hold: a target holding it is not fetched again. */
     @Override
     public Optional<String> currentRevision(Source source) {
-        return Optional.ofNullable(source.sha256()).map(digest -> "sha256:" + digest);
+        return Fetcher.givenDigest(source);
     }
 
     @Override

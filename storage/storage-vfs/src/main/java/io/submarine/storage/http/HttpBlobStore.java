@@ -44,7 +44,7 @@ import java.util.OptionalLong;
 final class HttpBlobStore implements BlobStore {
 
     /** As many as the JDK's client follows. */
-    static final int MAX_REDIRECTS = 5;
+    private static final int MAX_REDIRECTS = 5;
 
     private final HttpClient client;
     private final Map<String, String> headers;
@@ -93,7 +93,7 @@ final class HttpBlobStore implements BlobStore {
         return builder;
     }
 
-    static boolean sameOrigin(URI a, URI b) {
+    private static boolean sameOrigin(URI a, URI b) {
         return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
                 && port(a) == port(b);
     }
