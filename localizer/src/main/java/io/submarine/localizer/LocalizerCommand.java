@@ -173,6 +173,7 @@ final class LocalizerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Source> sources = sources();
         checkTargetsLeaveTheRootsAlone(sources);
+        sources.forEach(source -> source.credentials().checkReadable(source.name()));
         checkLimits();
         ArchiveLimits limits = new ArchiveLimits(maxBytes, maxEntries, maxPathLength, maxDepth, maxRatio);
         Reporting reporting = reporting();

@@ -863,6 +863,17 @@ class LocalizerTest {
         assertThat(localize("--type", "file", "--url", "file://" + file, "--target", work.toString())).as("a target holding the roots")
                 .isEqualTo(ExitCode.CONFIG.code());
         assertThat(work.resolve("f.txt")).as("left where it was").hasContent("f");
+        for (String credential : List.of("--token-file", "--ssh-key-file", "--known-hosts-file", "--headers-file", "--username-file")) {
+            LoggedRun run = LoggedRun.of(() -> localize("--git-url", "ssh://git@127.0.0.1:1/x.git", credential, work.resolve("not-mounted").toString()));
+            assertThat(run.exit()).as(credential).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(run.log()).as("said before any connection").contains(credential.substring(2) + " " + work.resolve("not-mounted") + " is not a readable file")
+                    .doesNotContain("attempt");
+        }
+        Path twoSources = Files.writeString(work.resolve("two.yaml"), String.join("\n", "sources:",
+                "  - {name: ready, type: file, url: 'file://" + file + "'}",
+                "  - {name: secret, type: git, url: 'https://127.0.0.1:1/x.git', credentials: {token-file: '" + work.resolve("not-mounted") + "'}}", ""));
+        assertThat(localize("--spec-file", twoSources.toString())).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(code.resolve("ready")).as("checked before anything is fetched").doesNotExist();
         Path shallow = Files.write(work.resolve("shallow.tar.gz"), tarGz(Map.of("d/a.txt", "a")));
         assertThat(localize("--type", "archive", "--url", "file://" + shallow, "--strip-components", "2")).as("stripped of every file")
                 .isEqualTo(ExitCode.CONFIG.code());

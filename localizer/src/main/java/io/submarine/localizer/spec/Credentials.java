@@ -1,6 +1,9 @@
 package io.submarine.localizer.spec;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Where a source's secrets are: files only, never values, so they can't leak through a pod spec.
@@ -20,5 +23,24 @@ public record Credentials(Path usernameFile, Path passwordFile, Path tokenFile, 
         if (tokenFile != null && passwordFile != null) {
             throw new SpecException("set token-file or username-file with password-file, not both");
         }
+    }
+
+    /**
+     * Checks that every file named can be read, so that a secret not mounted (or mounted at
+     * another path) is a configuration error before anything is fetched, not a failure mid-run.
+     */
+    public void checkReadable(String source) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("username-file", usernameFile);
+        files.put("password-file", passwordFile);
+        files.put("token-file", tokenFile);
+        files.put("ssh-key-file", sshKeyFile);
+        files.put("known-hosts-file", knownHostsFile);
+        files.put("headers-file", headersFile);
+        files.forEach((name, file) -> {
+            if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+                throw new SpecException("source '" + source + "': " + name + " " + file + " is not a readable file: mount the secret there, or fix the path");
+            }
+        });
     }
 }
