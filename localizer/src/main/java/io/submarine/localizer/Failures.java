@@ -13,6 +13,7 @@ import io.submarine.storage.StorageConfigException;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jgit.errors.RemoteRepositoryException;
 
 /** Which failures are worth another attempt, and the exit code each one ends the localizer with. */
 final class Failures {
@@ -23,13 +24,19 @@ final class Failures {
 
     /**
      * The file system's own words when a local one refused a write somewhere in {@code e}'s
-     * causes (no source is at fault), or null.
+     * causes (no source is at fault), or null. A git server may say the same of its own disk
+     * (an {@code ERR} line, or {@code remote:} on its error channel): that is not the pod's volume.
      */
     static String volumeRefusal(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RemoteRepositoryException) {
+                return null;
+            }
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             Matcher refusal = cause instanceof IOException && cause.getMessage() != null ? VOLUME_REFUSAL.matcher(cause.getMessage()) : null;
             if (refusal != null && refusal.find()) {
-                return refusal.group();
+                return cause.getMessage().substring(0, refusal.start()).contains("remote:") ? null : refusal.group();
             }
         }
         return null;

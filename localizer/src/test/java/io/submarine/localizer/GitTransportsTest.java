@@ -187,6 +187,36 @@ class GitTransportsTest {
         }
     }
 
+    /**
+     * A git server that reports its own disk full (an ERR line, as a server hook may send) is
+     * the server's failure, retried: not the pod's volume, which would be a configuration error.
+     */
+    @Test
+    void aServerWhoseDiskIsFullIsNotTakenForThePodsVolume() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> {
+                try {
+                    while (true) {
+                        try (Socket client = server.accept()) {
+                            byte[] line = "ERR upload-pack: No space left on device\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            client.getOutputStream().write(String.format("%04x", line.length + 4).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                            client.getOutputStream().write(line);
+                            client.getOutputStream().flush();
+                        }
+                    }
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            }, "full-disk-server");
+            answering.setDaemon(true);
+            answering.start();
+            LoggedRun run = LoggedRun.of(() -> localize("--url", "git://127.0.0.1:" + server.getLocalPort() + "/trainer.git", "--name", "full"));
+            assertThat(run.exit()).as(run.log()).isEqualTo(ExitCode.UNREACHABLE.code());
+            assertThat(run.log()).contains("No space left on device").doesNotContain("the volume at");
+            assertThat(code.resolve("full")).doesNotExist();
+        }
+    }
+
     /** A name that does not resolve (a pod's DNS not ready yet, a typo) is retried, and said to be an unknown host. */
     @Test
     void aGitDaemonWhoseHostDoesNotResolveIsRetriedAndNamed() throws Exception {
