@@ -14,6 +14,7 @@ import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.sidecar.cli.Env;
+import io.submarine.sidecar.lifecycle.TempDirectory;
 import io.submarine.sidecar.lifecycle.TerminationMessage;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobStores;
@@ -171,6 +172,7 @@ final class LocalizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        TempDirectory.fallBackTo(codeRoot); // the code root is written anyway
         List<Source> sources = sources();
         checkTargetsLeaveTheRootsAlone(sources);
         sources.forEach(source -> source.credentials().checkReadable(source.name()));

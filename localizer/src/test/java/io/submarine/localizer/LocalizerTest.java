@@ -579,6 +579,30 @@ class LocalizerTest {
         assertThat(ran).as("git run").doesNotExist();
     }
 
+    /**
+     * A pod with a read-only root file system and no volume at /tmp: zstd's native code cannot
+     * unpack into java.io.tmpdir, so it goes to the code root, which the localizer writes anyway.
+     */
+    @Test
+    void aTarZstUnpacksWithoutAWritableTmp() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream(bytes))) {
+            TarArchiveEntry entry = new TarArchiveEntry("train.py");
+            entry.setSize(3);
+            tar.putArchiveEntry(entry);
+            tar.write("x=1".getBytes(StandardCharsets.UTF_8));
+            tar.closeArchiveEntry();
+        }
+        Path archive = Files.write(work.resolve("code.tar.zst"), bytes.toByteArray());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process localizer = new ProcessBuilder(java, "-Djava.io.tmpdir=" + work.resolve("not-there"), "-cp", System.getProperty("java.class.path"),
+                Localizer.class.getName(), "--code-root", code.toString(), "--type", "archive", "--url", "file://" + archive).redirectErrorStream(true).start();
+        String output = new String(localizer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(localizer.waitFor()).as(output).isZero();
+        assertThat(code.resolve("code/train.py")).hasContent("x=1");
+        assertThat(output).contains("temporary files go to " + code);
+    }
+
     @Test
     void gitRefsDepthAndSubpathOverFileUrls() throws Exception {
         Path repo = TestRepos.create(work.resolve("repos/trainer"));

@@ -21,6 +21,7 @@ import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.health.HealthServer;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.lifecycle.ProgramException;
+import io.submarine.sidecar.lifecycle.TempDirectory;
 import io.submarine.sidecar.lifecycle.TerminationMessage;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobAccessDeniedException;
@@ -148,6 +149,7 @@ final class LogShipperCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        TempDirectory.fallBackTo(workDir.resolve("tmp")); // zstd's native code unpacks there
         PodIdentity identity = identity();
         SegmentFormat format = SegmentFormat.of(compression);
         Location podRoot = podRoot(identity);

@@ -40,6 +40,31 @@ class LogShipperTest {
         store.close();
     }
 
+    /**
+     * A pod with a read-only root file system and no volume at /tmp: zstd's native code cannot
+     * unpack into java.io.tmpdir, so it goes to the work directory, and every line is shipped.
+     */
+    @Test
+    void aReadOnlyTmpStillShipsEveryLine() throws Exception {
+        String noTmp = "-Djava.io.tmpdir=" + dir.resolve("not-there");
+        try (ShipperProcess shipper = scenario.startWith(Map.of("JAVA_TOOL_OPTIONS", noTmp))) {
+            LogWriter writer = scenario.writeRotateAndStop(shipper, 400);
+            scenario.assertShippedExactly(writer);
+            assertThat(shipper.output()).contains("temporary files go to " + scenario.work.resolve("tmp"));
+        }
+    }
+
+    /** A native library that cannot load fails the program, which Kubernetes restarts, instead of leaving it running with no reader. */
+    @Test
+    void aReaderThatDiesStopsTheShipperLoudly() throws Exception {
+        try (ShipperProcess shipper = scenario.startWith(Map.of("JAVA_TOOL_OPTIONS", "-DZstdTempFolder=" + dir.resolve("not-there")));
+                LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 5)) {
+            writer.lines(10, 0, 100);
+            assertThat(shipper.waitFor(Duration.ofSeconds(60))).as(shipper.output()).isNotZero();
+            assertThat(Files.readString(scenario.termination)).contains("Cannot unpack libzstd-jni");
+        }
+    }
+
     @Test
     void rotationsOfBothKindsArriveByteForByteAndSigtermCompletesTheStream() throws Exception {
         try (ShipperProcess shipper = scenario.start()) {

@@ -36,7 +36,14 @@ final class Scenario {
      * add to them: a null value drops the flag, an empty one gives it without a value (a switch).
      */
     ShipperProcess start(String... overrides) throws IOException {
-        return ShipperProcess.start(work.getParent().resolve("shipper.log"), environment(), args(overrides));
+        return startWith(Map.of(), overrides);
+    }
+
+    /** As {@link #start}, with more environment: JVM options through {@code JAVA_TOOL_OPTIONS}, say. */
+    ShipperProcess startWith(Map<String, String> environment, String... overrides) throws IOException {
+        Map<String, String> all = new java.util.HashMap<>(environment());
+        all.putAll(environment);
+        return ShipperProcess.start(work.getParent().resolve("shipper.log"), all, args(overrides));
     }
 
     /**

@@ -119,7 +119,7 @@ public final class ContainerLogs implements Shipper.Source {
         } catch (KubeApi.KubeAccessDeniedException e) {
             failure = e;
             LOG.error("{}", e.getMessage());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) { // an Error too: a follower that dies unseen ships nothing
             if (!stopping) {
                 failure = e;
                 LOG.error("following the log of container {} failed: {}", container, e.toString());

@@ -102,7 +102,8 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (a native library that cannot load): a reader thread that dies unseen ships nothing.
             failure = e;
             LOG.error("reading log files failed: {}", e.toString());
         }
