@@ -173,6 +173,7 @@ final class LocalizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TempDirectory.fallBackTo(codeRoot); // the code root is written anyway
+        ProxySettings.apply(environment);
         List<Source> sources = sources();
         checkTargetsLeaveTheRootsAlone(sources);
         sources.forEach(source -> source.credentials().checkReadable(source.name()));

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,8 +199,8 @@ class GitTransportsTest {
                 try {
                     while (true) {
                         try (Socket client = server.accept()) {
-                            byte[] line = "ERR upload-pack: No space left on device\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                            client.getOutputStream().write(String.format("%04x", line.length + 4).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                            byte[] line = "ERR upload-pack: No space left on device\n".getBytes(StandardCharsets.UTF_8);
+                            client.getOutputStream().write(String.format("%04x", line.length + 4).getBytes(StandardCharsets.US_ASCII));
                             client.getOutputStream().write(line);
                             client.getOutputStream().flush();
                         }
@@ -214,6 +215,50 @@ class GitTransportsTest {
             assertThat(run.exit()).as(run.log()).isEqualTo(ExitCode.UNREACHABLE.code());
             assertThat(run.log()).contains("No space left on device").doesNotContain("the volume at");
             assertThat(code.resolve("full")).doesNotExist();
+        }
+    }
+
+    /**
+     * A pod that reaches the internet through a proxy names it in HTTP_PROXY, as git and curl
+     * read it: git over smart HTTP and an archive over http go through it (to hosts only the
+     * proxy can reach), and loopback does not. Run as its own process: the proxy settings are the
+     * JVM's, for good.
+     */
+    @Test
+    void sourcesGoThroughTheProxyThePodNames() throws Exception {
+        byte[] archive = Files.readAllBytes(Path.of(getClass().getResource("/testdata/archives/tarsafe_good/archive.tar").toURI()));
+        com.sun.net.httpserver.HttpServer files = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        files.createContext("/data.tar", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(200, archive.length);
+                exchange.getResponseBody().write(archive);
+            }
+        });
+        files.start();
+        Path password = Files.writeString(work.resolve("password"), "proxy-test-pass");
+        Path user = Files.writeString(work.resolve("user"), "alice");
+        try (SmartHttpGitServer git = new SmartHttpGitServer(repos, "alice", "proxy-test-pass"); RelayingProxy proxy = new RelayingProxy()) {
+            String gitUrl = git.url("trainer.git").replace("127.0.0.1", "git.example.invalid");
+            String archiveUrl = "http://files.example.invalid:" + files.getAddress().getPort() + "/data.tar";
+            String direct = "http://127.0.0.1:" + files.getAddress().getPort() + "/data.tar";
+            Path spec = Files.writeString(work.resolve("spec.yaml"), String.join("\n", "sources:",
+                    "  - {name: trainer, type: git, url: '" + gitUrl + "', credentials: {username-file: '" + user + "', password-file: '" + password + "'}}",
+                    "  - {name: data, type: archive, url: '" + archiveUrl + "'}",
+                    "  - {name: direct, type: archive, url: '" + direct + "'}", ""));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Localizer.class.getName(),
+                    "--code-root", code.toString(), "--spec-file", spec.toString(), "--max-attempts", "1").redirectErrorStream(true);
+            builder.environment().put("HTTP_PROXY", "http://127.0.0.1:" + proxy.port());
+            builder.environment().put("NO_PROXY", ".cluster.local,10.0.0.0/8");
+            Process localizer = builder.start();
+            String output = new String(localizer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(localizer.waitFor()).as(output).isZero();
+            assertThat(checkedOut("trainer")).isEqualTo(head);
+            assertThat(code.resolve("data/evil.sh")).exists();
+            assertThat(code.resolve("direct/evil.sh")).exists();
+            assertThat(proxy.requested()).anyMatch(url -> url.startsWith(gitUrl)).contains(archiveUrl).noneMatch(url -> url.contains("127.0.0.1"));
+        } finally {
+            files.stop(0);
         }
     }
 
