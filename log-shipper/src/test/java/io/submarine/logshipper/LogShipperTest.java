@@ -47,8 +47,14 @@ class LogShipperTest {
     @Test
     void aReadOnlyTmpStillShipsEveryLine() throws Exception {
         String noTmp = "-Djava.io.tmpdir=" + dir.resolve("not-there");
-        try (ShipperProcess shipper = scenario.startWith(Map.of("JAVA_TOOL_OPTIONS", noTmp))) {
-            LogWriter writer = scenario.writeRotateAndStop(shipper, 400);
+        try (ShipperProcess shipper = scenario.startWith(Map.of("JAVA_TOOL_OPTIONS", noTmp));
+                LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 9)) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput("following " + scenario.logs.resolve("app.log"), Duration.ofSeconds(30));
+            writer.lines(300, 0, 100);
+            writer.write("the last words, without a newline".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Thread.sleep(300);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as(shipper.output()).isZero();
             scenario.assertShippedExactly(writer);
             assertThat(shipper.output()).contains("temporary files go to " + scenario.work.resolve("tmp"));
         }
