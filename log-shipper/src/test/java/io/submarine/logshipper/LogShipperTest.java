@@ -60,6 +60,31 @@ class LogShipperTest {
         }
     }
 
+    /**
+     * A file renamed away, then, while the shipper still waits out --rotate-wait on it, the next
+     * file at the path copy-truncated (an app whose two loggers rotate by both means): that next
+     * file's first lines are only in its copy by the time the shipper opens it, and are read from there.
+     */
+    @Test
+    void theNextFileCopyTruncatedBeforeItIsReadIsReadFromItsCopy() throws Exception {
+        try (ShipperProcess shipper = scenario.start("--rotate-wait", "PT2S");
+                LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 13)) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput("following " + scenario.logs.resolve("app.log"), Duration.ofSeconds(30));
+            writer.lines(30, 0, 100);
+            Thread.sleep(300);
+            writer.rotateByRename();
+            writer.lines(40, 0, 100);
+            Thread.sleep(300); // seen at the path, while the renamed file's rotate wait runs
+            writer.rotateByCopyTruncate();
+            writer.lines(10, 0, 100);
+            writer.write("the last words, without a newline".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Thread.sleep(3000);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as(shipper.output()).isZero();
+            scenario.assertShippedExactly(writer);
+        }
+    }
+
     /** A native library that cannot load fails the program, which Kubernetes restarts, instead of leaving it running with no reader. */
     @Test
     void aReaderThatDiesStopsTheShipperLoudly() throws Exception {

@@ -17,6 +17,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -72,6 +74,12 @@ public final class FileFollower {
     private long replacedSince;
     /** The files seen at the path since then, by identity, in order: each is read after this one, unless still at the path. */
     private final Set<String> seenAtPath = new LinkedHashSet<>();
+    /**
+     * The first bytes the file at the path had when seen there, by identity: one truncated in place
+     * before it is read (copy-truncate while the file before it is finished) is known by them, and
+     * so is its copy.
+     */
+    private final Map<String, byte[]> seenHeads = new HashMap<>();
     /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
     private long heldSince;
     private int heldLength;
@@ -158,6 +166,7 @@ public final class FileFollower {
         if (current != null && current.equals(position.anchor())) {
             replacedSince = 0;
             seenAtPath.clear();
+            seenHeads.clear();
             if (atPath.size() < position.offset()) {
                 return truncated();
             }
@@ -168,6 +177,7 @@ public final class FileFollower {
         }
         if (current != null) {
             seenAtPath.add(current);
+            recordHead(current);
         }
         if (!draining) {
             long now = System.nanoTime();
@@ -387,7 +397,11 @@ public final class FileFollower {
         return null;
     }
 
-    /** Opens the file now at the path, from its start; false if there is none (yet). */
+    /**
+     * Opens the file now at the path, from its start; false if there is none (yet). If it no
+     * longer begins as it did when seen there, it was truncated in place before it was read: its
+     * first lines are in its copy, read first.
+     */
     private boolean openCurrentFile() throws IOException {
         FileChannel opened = openIfThere(path);
         if (opened == null) {
@@ -401,7 +415,37 @@ public final class FileFollower {
         channel = opened;
         openedAt = path;
         resumedAway = false;
+        byte[] seenHead = seenHeads.get(key);
+        seenHeads.clear();
+        if (seenHead != null && seenHead.length > 0 && !startsWith(path, seenHead)) {
+            String fingerprint = HexFormat.of().formatHex(seenHead);
+            reanchor(key, fingerprint, 0);
+            if (key.equals(position.anchor()) && fingerprint.equals(position.fingerprint())) {
+                return truncated();
+            }
+            return true;
+        }
         return reanchor(key, "", 0);
+    }
+
+    /** Remembers the first bytes of the file at the path, identity {@code key}, while it waits to be read. */
+    private void recordHead(String key) throws IOException {
+        byte[] known = seenHeads.get(key);
+        if (known != null && known.length == FINGERPRINT_BYTES) {
+            return;
+        }
+        ByteBuffer head = ByteBuffer.allocate(FINGERPRINT_BYTES);
+        try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {
+            while (head.hasRemaining() && file.read(head, head.position()) > 0) {
+                // Reads the head, however the channel splits it.
+            }
+        } catch (NoSuchFileException | AccessDeniedException gone) {
+            return;
+        }
+        // Kept only if the path still holds that file: it may have been replaced since the stat.
+        if (head.position() > (known == null ? 0 : known.length) && key.equals(fileKey(path))) {
+            seenHeads.put(key, Arrays.copyOf(head.array(), head.position()));
+        }
     }
 
     /** Opens the file this follower stood in, wherever it is now (it may have been renamed). */
@@ -422,6 +466,7 @@ public final class FileFollower {
         position = stream.position(source);
         replacedSince = 0;
         seenAtPath.clear();
+        seenHeads.clear();
         resumedAway = false;
         if (position.anchor().isEmpty()) {
             return;
@@ -487,7 +532,7 @@ public final class FileFollower {
             while (start.hasRemaining() && candidate.read(start, start.position()) > 0) {
                 // Reads the head, however the channel splits it.
             }
-            return java.util.Arrays.equals(start.array(), head);
+            return Arrays.equals(start.array(), head);
         } catch (NoSuchFileException | AccessDeniedException notReadable) {
             // Gone, or a file the shipper cannot read: not one it was reading.
             return false;
