@@ -434,17 +434,10 @@ public final class FileFollower {
         if (known != null && known.length == FINGERPRINT_BYTES) {
             return;
         }
-        ByteBuffer head = ByteBuffer.allocate(FINGERPRINT_BYTES);
-        try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {
-            while (head.hasRemaining() && file.read(head, head.position()) > 0) {
-                // Reads the head, however the channel splits it.
-            }
-        } catch (NoSuchFileException | AccessDeniedException gone) {
-            return;
-        }
+        byte[] head = head(path, FINGERPRINT_BYTES);
         // Kept only if the path still holds that file: it may have been replaced since the stat.
-        if (head.position() > (known == null ? 0 : known.length) && key.equals(fileKey(path))) {
-            seenHeads.put(key, Arrays.copyOf(head.array(), head.position()));
+        if (head != null && head.length > (known == null ? 0 : known.length) && key.equals(fileKey(path))) {
+            seenHeads.put(key, head);
         }
     }
 
@@ -524,18 +517,20 @@ public final class FileFollower {
     }
 
     private static boolean startsWith(Path file, byte[] head) throws IOException {
-        if (head.length == 0) {
-            return true;
-        }
-        try (FileChannel candidate = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer start = ByteBuffer.allocate(head.length);
-            while (start.hasRemaining() && candidate.read(start, start.position()) > 0) {
+        // Gone, or a file the shipper cannot read: not one it was reading.
+        return head.length == 0 || Arrays.equals(head(file, head.length), head);
+    }
+
+    /** The first {@code length} bytes of {@code file}, fewer if it is shorter; null if it is gone or cannot be read. */
+    private static byte[] head(Path file, int length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer start = ByteBuffer.allocate(length);
+            while (start.hasRemaining() && channel.read(start, start.position()) > 0) {
                 // Reads the head, however the channel splits it.
             }
-            return Arrays.equals(start.array(), head);
+            return Arrays.copyOf(start.array(), start.position());
         } catch (NoSuchFileException | AccessDeniedException notReadable) {
-            // Gone, or a file the shipper cannot read: not one it was reading.
-            return false;
+            return null;
         }
     }
 
