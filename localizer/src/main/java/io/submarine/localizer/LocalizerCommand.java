@@ -21,6 +21,7 @@ import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.retry.RetryPolicy;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -207,7 +208,7 @@ final class LocalizerCommand implements Callable<Integer> {
      * (143): the pod is going away, no target holds a partial tree, and what was staged beside the
      * targets is cleared by the next run.
      */
-    private List<LocalizedRecord> runUntilStopped(LocalizationRun run, List<Source> sources) throws java.io.IOException {
+    private List<LocalizedRecord> runUntilStopped(LocalizationRun run, List<Source> sources) throws IOException {
         Thread stopped = new Thread(() -> {
             String message = "stopped by a signal before every source was in place (" + sources.size() + " source"
                     + (sources.size() == 1 ? "" : "s") + "); no target holds a partial tree";
@@ -215,7 +216,7 @@ final class LocalizerCommand implements Callable<Integer> {
             log.warn(message);
             try {
                 TerminationMessage.of(environment).write(message);
-            } catch (java.io.IOException | RuntimeException notInAPod) {
+            } catch (IOException | RuntimeException notInAPod) {
                 log.debug("no termination message written: {}", notInAPod.toString());
             }
         }, "stopped");
@@ -250,7 +251,7 @@ final class LocalizerCommand implements Callable<Integer> {
     }
 
     /** Checked before anything is fetched, so a wrong setting fails at once. */
-    private Reporting reporting() throws java.io.IOException {
+    private Reporting reporting() throws IOException {
         if (metastoreUrl == null) {
             return null;
         }
@@ -273,7 +274,7 @@ final class LocalizerCommand implements Callable<Integer> {
     }
 
     /** Checked before anything is fetched, as reporting is. */
-    private RemoteRecord remoteRecord(BlobStores stores) throws java.io.IOException {
+    private RemoteRecord remoteRecord(BlobStores stores) throws IOException {
         if (storageUri == null) {
             return null;
         }

@@ -122,8 +122,9 @@ public record Location(String scheme, String authority, String path) {
 
     @Override
     public String toString() {
-        String text = scheme + "://" + redact(authority) + "/" + path;
-        return scheme.equals("http") || scheme.equals("https") ? redact(text) : text; // elsewhere a '?' is part of the key
+        // Elsewhere a '?' is part of the key, so only an http(s) URL is redacted whole.
+        return scheme.equals("http") || scheme.equals("https") ? redact(scheme + "://" + authority + "/" + path)
+                : scheme + "://" + redact(authority) + "/" + path;
     }
 
     /** An http(s) URL's query, up to a fragment or whitespace: the query of a signed URL is its credential. */
