@@ -1,7 +1,9 @@
 package io.submarine.logsegment;
 
+import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.submarine.storage.BlobStore;
+import io.submarine.storage.BoundedInputStream;
 import io.submarine.storage.Location;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +11,15 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -94,12 +101,31 @@ public enum SegmentFormat {
         };
         return switch (this) {
             case ZSTD -> new ZstdOutputStream(unclosable, 1).setWorkers(ZSTD_WORKERS);
-            case GZIP -> new GZIPOutputStream(unclosable, 64 * 1024) {
+            // Sync flush: flush() makes all bytes so far decompressible (see syncedBytes).
+            case GZIP -> new GZIPOutputStream(unclosable, 64 * 1024, true) {
                 {
                     def.setLevel(Deflater.BEST_SPEED);
                 }
             };
         };
+    }
+
+    /**
+     * The log bytes of an unsealed segment file, as far as its first {@code length} bytes hold
+     * them: a prefix written up to a {@link SegmentWriter#sync}, whose compressed stream is not
+     * finished (zstd's frame has no last block; gzip's member no trailer).
+     */
+    public InputStream syncedBytes(Path file, long length) throws IOException {
+        InputStream prefix = new BoundedInputStream(Files.newInputStream(file), length);
+        try {
+            return switch (this) {
+                case ZSTD -> new ZstdInputStream(prefix).setContinuous(true);
+                case GZIP -> new GZIPInputStream(prefix, 64 * 1024);
+            };
+        } catch (IOException | RuntimeException e) {
+            prefix.close();
+            throw e;
+        }
     }
 
     /** Writes {@code index} after the compressed part. */
@@ -121,34 +147,59 @@ public enum SegmentFormat {
 
     /** Reads the index of the segment object at {@code location}, {@code size} bytes long. */
     public SegmentIndex readIndex(BlobStore store, Location location, long size) throws IOException {
-        int tail = MARKER_LENGTH + trailer.length;
-        if (size < tail) {
-            throw new IOException(location + " is too short to be a segment (" + size + " bytes)");
-        }
-        byte[] end = readRange(store, location, size - tail, tail);
-        Matcher matcher = MARKER.matcher(new String(end, 0, MARKER_LENGTH, StandardCharsets.US_ASCII));
-        if (!matcher.matches()) {
-            throw new IOException(location + " has no segment index at its end; it was not written by log-shipper");
-        }
-        int length = Integer.parseInt(matcher.group(1));
-        if (length > size - tail) {
-            throw new IOException(location + " has a damaged segment index");
-        }
-        byte[] json = readRange(store, location, size - tail - length, length);
-        try {
-            return SegmentJson.readIndex(json);
-        } catch (IOException e) {
-            throw new IOException(location + " has a damaged segment index: " + e.getMessage(), e);
+        return readIndex(location.toString(), size, (offset, length) -> {
+            try (InputStream in = store.open(location, offset, length)) {
+                return in.readNBytes(length);
+            }
+        });
+    }
+
+    /** Reads the index of a sealed segment file in the local spool. */
+    public SegmentIndex readIndex(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readIndex(file.toString(), channel.size(), (offset, length) -> {
+                ByteBuffer range = ByteBuffer.allocate(length);
+                while (range.hasRemaining() && channel.read(range, offset + range.position()) > 0) {
+                    // Reads the range, however the channel splits it.
+                }
+                return java.util.Arrays.copyOf(range.array(), range.position());
+            });
         }
     }
 
-    private static byte[] readRange(BlobStore store, Location location, long offset, int length) throws IOException {
-        try (InputStream in = store.open(location, offset, length)) {
-            byte[] bytes = in.readNBytes(length);
-            if (bytes.length != length) {
-                throw new IOException(location + " ended before its segment index");
-            }
-            return bytes;
+    /** Reads {@code length} bytes at {@code offset}, fewer if the segment ends first. */
+    @FunctionalInterface
+    private interface RangeReader {
+        byte[] read(long offset, int length) throws IOException;
+    }
+
+    private SegmentIndex readIndex(String segment, long size, RangeReader reader) throws IOException {
+        int tail = MARKER_LENGTH + trailer.length;
+        if (size < tail) {
+            throw new IOException(segment + " is too short to be a segment (" + size + " bytes)");
         }
+        byte[] end = readRange(reader, segment, size - tail, tail);
+        Matcher matcher = MARKER.matcher(new String(end, 0, MARKER_LENGTH, StandardCharsets.US_ASCII));
+        if (!matcher.matches()) {
+            throw new IOException(segment + " has no segment index at its end; it was not written by log-shipper");
+        }
+        int length = Integer.parseInt(matcher.group(1));
+        if (length > size - tail) {
+            throw new IOException(segment + " has a damaged segment index");
+        }
+        byte[] json = readRange(reader, segment, size - tail - length, length);
+        try {
+            return SegmentJson.readIndex(json);
+        } catch (IOException e) {
+            throw new IOException(segment + " has a damaged segment index: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] readRange(RangeReader reader, String segment, long offset, int length) throws IOException {
+        byte[] bytes = reader.read(offset, length);
+        if (bytes.length != length) {
+            throw new IOException(segment + " ended before its segment index");
+        }
+        return bytes;
     }
 }

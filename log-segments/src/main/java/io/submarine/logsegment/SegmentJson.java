@@ -73,6 +73,11 @@ public final class SegmentJson {
         throw new IOException("field '" + name + "' must be a whole number");
     }
 
+    /** Field {@code name} of {@code object}, a whole number, or 0 if absent (written by an older shipper). */
+    public static long optionalNumber(Map<String, Object> object, String name) throws IOException {
+        return object.containsKey(name) ? number(object, name) : 0;
+    }
+
     /** Field {@code name} of {@code object}, a string. */
     public static String text(Map<String, Object> object, String name) throws IOException {
         if (object.get(name) instanceof String text) {
@@ -92,8 +97,19 @@ public final class SegmentJson {
     /** Positions by source, as an index and the shipper's checkpoint hold them. */
     public static Map<String, Object> positionsToJson(Map<String, Position> positions) {
         Map<String, Object> json = new LinkedHashMap<>();
-        positions.forEach((source, position) -> json.put(source, fields("anchor", position.anchor(), "fingerprint", position.fingerprint(),
-                "offset", position.offset(), "bytes", position.bytes(), "lines", position.lines())));
+        positions.forEach((source, position) -> {
+            Map<String, Object> fields = fields("anchor", position.anchor(), "fingerprint", position.fingerprint(), "offset", position.offset(),
+                    "bytes", position.bytes(), "lines", position.lines());
+            // Written only when known: a position without them reads as it was written before they existed.
+            if (position.modified() != 0) {
+                fields.put("modified", position.modified());
+            }
+            if (position.gaps() != 0) {
+                fields.put("lostBytes", position.lostBytes());
+                fields.put("gaps", position.gaps());
+            }
+            json.put(source, fields);
+        });
         return json;
     }
 
@@ -104,7 +120,8 @@ public final class SegmentJson {
             Map<String, Object> position = object(entry.getValue(), "the position of " + entry.getKey());
             try {
                 positions.put(entry.getKey(), new Position(text(position, "anchor"), text(position, "fingerprint"), number(position, "offset"),
-                        number(position, "bytes"), number(position, "lines")));
+                        number(position, "bytes"), number(position, "lines"), optionalNumber(position, "modified"),
+                        optionalNumber(position, "lostBytes"), optionalNumber(position, "gaps")));
             } catch (IllegalArgumentException e) {
                 throw new IOException("the position of " + entry.getKey() + " is invalid", e);
             }

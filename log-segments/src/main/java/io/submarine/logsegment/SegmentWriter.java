@@ -1,7 +1,9 @@
 package io.submarine.logsegment;
 
 import java.io.BufferedOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -15,9 +17,10 @@ import java.util.Map;
 
 /**
  * The open segment of a stream: lines are compressed into a local file as they arrive, and
- * {@link #seal} appends the index, ready for upload. Spool files are not forced to disk: a
- * restart drops them and reads their lines again from the sources, so durability would buy
- * nothing and cost the reader a wait per segment.
+ * {@link #seal} appends the index, ready for upload. {@link #sync} makes what was written so far
+ * durable (a flushed compressor, forced to disk), so that a restart takes those lines from the
+ * spool instead of the sources, which rotation may have taken away meanwhile; {@link #resume}
+ * starts a writer again from such a prefix.
  */
 public final class SegmentWriter {
 
@@ -58,6 +61,59 @@ public final class SegmentWriter {
         lines += count;
     }
 
+    /**
+     * Starts a writer at {@code file} (which must not exist) holding again the {@code runs} of a
+     * segment synced before a restart: their bytes, in order, from {@code recovered}.
+     */
+    public static SegmentWriter resume(Path file, SegmentFormat format, Instant opened, List<SegmentIndex.Run> runs, InputStream recovered)
+            throws IOException {
+        SegmentWriter writer = new SegmentWriter(file, format, opened);
+        try {
+            byte[] chunk = new byte[64 * 1024];
+            for (SegmentIndex.Run run : runs) {
+                for (long left = run.length(); left > 0; ) {
+                    int read = recovered.read(chunk, 0, (int) Math.min(chunk.length, left));
+                    if (read < 0) {
+                        throw new EOFException(file + ": the synced segment ends before the bytes its record lists");
+                    }
+                    writer.compressed.write(chunk, 0, read);
+                    left -= read;
+                }
+                writer.runs.add(run);
+                writer.bytes += run.length();
+                writer.lines += run.lines();
+            }
+            return writer;
+        } catch (IOException | RuntimeException e) {
+            writer.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes everything written so far durable: compressed, written and forced to disk.
+     *
+     * @return the file's length, all of it decompressible by {@link SegmentFormat#syncedBytes}
+     */
+    public long sync() throws IOException {
+        compressed.flush();
+        raw.flush();
+        channel.force(false);
+        return channel.size();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public List<SegmentIndex.Run> runs() {
+        return List.copyOf(runs);
+    }
+
+    public long lines() {
+        return lines;
+    }
+
     public long bytes() {
         return bytes;
     }
@@ -75,6 +131,8 @@ public final class SegmentWriter {
                     positions, opened.toString(), sealed.toString());
             format.writeIndex(raw, index);
             raw.flush();
+            // Durable before the stream's state moves past it: a restart uploads it from here.
+            channel.force(false);
             return new SealedSegment(file, format, index, channel.size());
         } finally {
             channel.close();

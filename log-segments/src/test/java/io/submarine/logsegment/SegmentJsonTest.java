@@ -30,6 +30,16 @@ class SegmentJsonTest {
     }
 
     @Test
+    void aFilesModificationTimeAndLossesAreKeptAndAbsentBeforeTheyExisted() throws IOException {
+        Position position = new Position("(dev=1,ino=1)", "6669", 6, 6, 1, 1_796_645_949_788_845_295L, 300, 2);
+        Map<String, Object> json = SegmentJson.positionsToJson(Map.of("/logs/a.log", position));
+        assertThat(SegmentJson.positionsFromJson(SegmentJson.object(SegmentJson.parse(SegmentJson.write(json)), "positions")))
+                .containsEntry("/logs/a.log", position);
+        assertThat(SegmentJson.readIndex(WRITTEN_BEFORE.getBytes(StandardCharsets.US_ASCII)).positions().get("/logs/a.log"))
+                .extracting(Position::modified, Position::lostBytes, Position::gaps).containsExactly(0L, 0L, 0L);
+    }
+
+    @Test
     void fieldsANewerWriterAddsAreIgnored() throws IOException {
         String newer = WRITTEN_BEFORE.replace("\"stream\":\"main\",", "\"stream\":\"main\",\"codec\":{\"name\":\"zstd\",\"levels\":[1,2.5,true,null]},");
         assertThat(SegmentJson.readIndex(newer.getBytes(StandardCharsets.US_ASCII))).isEqualTo(INDEX);

@@ -7,6 +7,7 @@ import io.submarine.logshipper.ship.Recovery;
 import io.submarine.logshipper.ship.SegmentReporter;
 import io.submarine.logshipper.ship.Shipper;
 import io.submarine.logshipper.ship.ShipperMetrics;
+import io.submarine.logshipper.ship.Spool;
 import io.submarine.logshipper.ship.StreamState;
 import io.submarine.logshipper.ship.Uploader;
 import io.submarine.logshipper.source.FileGroup;
@@ -116,6 +117,18 @@ final class LogShipperCommand implements Callable<Integer> {
     @Option(names = "--poll-interval", defaultValue = "250ms", description = "How often quiet files are checked for new lines (default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 
+    @Option(names = "--sync-interval", defaultValue = "1s", description = "How often what was read is forced to the spool on --work-dir, with "
+            + "where each file stands: a restart reads again at most this much (default: ${DEFAULT-VALUE}).")
+    Duration syncInterval;
+
+    @Option(names = "--start-at", defaultValue = "beginning", description = "On the first start with an empty --work-dir: 'beginning' ships "
+            + "the files and their rotated siblings already there, oldest first; 'end' only what is written from now on (default: ${DEFAULT-VALUE}).")
+    String startAt;
+
+    @Option(names = "--rotated-glob", paramLabel = "GLOB", description = "File names, beside a followed file, that are its rotated "
+            + "siblings besides those whose name starts with its own (app.log.1, app.log-20261207.gz): e.g. 'app.*.log' for log4j's app.2026-12-07.log.")
+    String rotatedGlob;
+
     @Option(names = "--rotate-wait", defaultValue = "5s", description = "After a file is renamed or deleted away, how long to wait for its writer's last lines (default: ${DEFAULT-VALUE}).")
     Duration rotateWait;
 
@@ -153,29 +166,37 @@ final class LogShipperCommand implements Callable<Integer> {
         PodIdentity identity = identity();
         SegmentFormat format = SegmentFormat.of(compression);
         Location podRoot = podRoot(identity);
-        Path spool = cleanSpool();
+        Spool spool = spool();
         Checkpoint checkpoint = Checkpoint.load(workDir.resolve("checkpoint.json"));
         ShipperMetrics metrics = new ShipperMetrics();
         MetastoreClient metastore = metastore();
         SegmentReporter reporter = metastore == null ? null : new SegmentReporter(metastore, identity);
         BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings)
                 .withSecretSink(Redactor.global()::register));
-        Uploader uploader = new Uploader(store, checkpoint, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
+        Uploader uploader = new Uploader(store, new RetryPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(10)), spoolLimit, metrics,
                 reporter != null ? reporter : (stream, location, index) -> { });
-        Shipper shipper = new Shipper(uploader, checkpoint, store, segmentAge, Clock.systemUTC());
+        Shipper shipper = new Shipper(uploader, checkpoint, store, segmentAge, syncInterval, Clock.systemUTC());
         ExecutorService recovering = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "recovery");
             thread.setDaemon(true);
             return thread;
         });
         ContainerLogs.Streams streams = (name, restart) -> {
-            Location directory = podRoot.resolve("logs/" + name + "/" + restart);
-            StreamState checkpointed = checkpoint.get(name + "/" + restart);
+            String key = name + "/" + restart;
+            Location directory = podRoot.resolve("logs/" + key);
             // A stream this work directory never shipped (a new pod) is read at once, while
             // storage's client starts and lists; the uploader waits for that listing.
-            boolean fresh = checkpointed.equals(StreamState.EMPTY);
-            StreamState start = fresh ? StreamState.EMPTY : resume(store, directory, checkpointed);
-            LogStream stream = new LogStream(name, restart, directory, format, spool, segmentBytes, Clock.systemUTC(), start, uploader::enqueue);
+            boolean fresh = !checkpoint.has(key);
+            Spool.Recovered local = spool.recover(key, checkpoint.get(key), checkpoint::save);
+            StreamState start = fresh ? StreamState.EMPTY : resume(store, directory, local.state());
+            if (start != local.state()) {
+                local.discard();
+            }
+            LogStream stream = new LogStream(name, restart, directory, format, spool.directory(), segmentBytes, Clock.systemUTC(), start,
+                    start == local.state() ? local.open() : null, uploader::enqueue, checkpoint::save);
+            if (start == local.state()) {
+                local.sealed().forEach(segment -> uploader.enqueue(stream, segment, stream.generation()));
+            }
             if (fresh) {
                 uploader.recoverFirst(stream, recovering.submit(() -> resume(store, directory, StreamState.EMPTY)));
             }
@@ -183,12 +204,15 @@ final class LogShipperCommand implements Callable<Integer> {
             LOG.info("stream {} goes to {}, from segment {}", stream.key(), directory, start.nextSequence());
             return stream;
         };
+        // --start-at applies to a first start only: afterwards the checkpoint says where each file stands.
+        boolean startAtEnd = "end".equals(startAt) && files.keySet().stream().noneMatch(name -> checkpoint.has(name + "/0"));
         Map<FileGroup, LogStream> groups = new LinkedHashMap<>();
         for (Map.Entry<String, String> group : files.entrySet()) {
             groups.put(FileGroup.parse(group.getKey(), group.getValue()), streams.open(group.getKey(), 0));
         }
         FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait,
-                multilinePattern == null ? LineGrouping.eachLine() : LineGrouping.continuationLines(multilinePattern), multilineWait);
+                multilinePattern == null ? LineGrouping.eachLine() : LineGrouping.continuationLines(multilinePattern), multilineWait, rotatedGlob,
+                startAtEnd);
         shipper.add(fileSources);
         ContainerLogs containerLogs = null;
         if (!containers.isEmpty()) {
@@ -327,6 +351,23 @@ final class LogShipperCommand implements Callable<Integer> {
                 || pollInterval.isZero() || rotateWait.isNegative()) {
             throw config("--segment-age, --shutdown-deadline and --poll-interval must be positive");
         }
+        if (syncInterval.isNegative() || syncInterval.isZero()) {
+            throw config("--sync-interval must be positive");
+        }
+        if (!startAt.equals("beginning") && !startAt.equals("end")) {
+            throw config("--start-at must be 'beginning' or 'end', got '" + startAt + "'");
+        }
+        if (rotatedGlob != null) {
+            try {
+                if (rotatedGlob.isEmpty() || rotatedGlob.contains("/")) {
+                    throw new IllegalArgumentException("no '/'");
+                }
+                java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
+            } catch (IllegalArgumentException e) {
+                throw config("--rotated-glob '" + rotatedGlob + "' must be a file name pattern in the followed file's directory, without '/': "
+                        + "e.g. 'app.*.log' (" + e.getMessage() + ")");
+            }
+        }
         if (maxLineBytes < 1024) {
             throw config("--max-line-bytes must be at least 1024");
         }
@@ -354,20 +395,13 @@ final class LogShipperCommand implements Callable<Integer> {
         }
     }
 
-    /** Segments left from a previous run are dropped: their lines are read again from the checkpoint on. */
-    private Path cleanSpool() throws IOException {
-        Path spool;
+    /** The spool on the work directory: what a previous run left there is recovered stream by stream. */
+    private Spool spool() {
         try {
-            spool = Files.createDirectories(workDir.resolve("spool"));
+            return new Spool(Files.createDirectories(workDir.resolve("spool")));
         } catch (IOException e) {
             throw config("--work-dir " + workDir + " cannot be used: " + e.getClass().getSimpleName() + " " + e.getMessage());
         }
-        try (Stream<Path> leftovers = Files.list(spool)) {
-            for (Path leftover : leftovers.toList()) {
-                Files.deleteIfExists(leftover);
-            }
-        }
-        return spool;
     }
 
     private MetastoreClient metastore() throws IOException {

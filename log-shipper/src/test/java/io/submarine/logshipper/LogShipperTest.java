@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The program as a process shipping to file:// (the other backends: {@link BackendsTest}). */
 class LogShipperTest {
 
-    @TempDir
+    /** Kept when a test fails: the shipper's log, checkpoint and remote explain it. */
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
     private BlobStores store;
@@ -295,6 +296,14 @@ class LogShipperTest {
         assertThat(LogShipper.run(Map.of("SUBMARINE_TERMINATION_MESSAGE_PATH", termination.toString()), "--storage-uri", "file:///tmp/x", "--files",
                 "main=/x/*.log")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(Files.readString(termination)).contains("POD_NAMESPACE");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--start-at", "head")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--start-at must be 'beginning' or 'end'");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--rotated-glob", "app[.log"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--rotated-glob 'app[.log' must be a file name pattern");
+        assertThat(LogShipper.run(env, "--storage-uri", "file:///tmp/x", "--files", "main=/x/*.log", "--sync-interval", "0s"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--sync-interval must be positive");
 
         // Found only as it starts: storage no backend serves, a work directory it cannot make, a port taken.
         assertThat(LogShipper.run(env, "--storage-uri", "nope://bucket/logs", "--files", "main=/x/*.log", "--work-dir", dir.resolve("w1").toString(),

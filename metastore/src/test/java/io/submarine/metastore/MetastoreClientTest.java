@@ -64,7 +64,7 @@ class MetastoreClientTest {
     void everyKindHasATypedReportThatTheMetastoreTakes() throws Exception {
         List<ReportContent> contents = List.of(
                 new ReportContent.Localization("trainer", "git", "https://git.example/t.git", "/code/trainer", "0123abc", 12, 4096, 1.5, false, "succeeded"),
-                new ReportContent.LogSegment("main", 7, "s3://logs/team-a/p/uid/logs/main/0/0000000007.log.zst", 100, 200, 10, 20, List.of("/var/log/a.log")),
+                new ReportContent.LogSegment("main", 7, "s3://logs/team-a/p/uid/logs/main/0/0000000007.log.zst", 100, 200, 10, 20, List.of("/var/log/a.log"), 0, 0),
                 new ReportContent.EventFileSegment("events.out.tfevents.1", 2, "s3://runs/team-a/p/uid/events/2", 0, 4096),
                 new ReportContent.MetricPoints(List.of(new ReportContent.MetricPoints.Point("loss", 3, 0.25, 1_700_000_000_000L))),
                 new ReportContent.ModelVersion("s3://models/resnet/3", "sha256:ab12", 4, 1 << 20),

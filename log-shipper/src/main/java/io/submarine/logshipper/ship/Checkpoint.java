@@ -1,24 +1,28 @@
 package io.submarine.logshipper.ship;
 
+import io.submarine.logsegment.SegmentIndex;
 import io.submarine.logsegment.SegmentJson;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each stream's state as of its last committed segment, in one file replaced atomically (written
+ * Each stream's durable state (see {@link StreamState}), in one file replaced atomically (written
  * beside, forced to disk, renamed over), so a crash leaves the old or the new file, never half.
- * It lets the shipper start reading before storage answers; the remote's last segment still has
- * the last word (see {@link Recovery}).
+ * Streams save it each time they sync or seal; the remote's last segment still has the last word
+ * when it is ahead (see {@link Recovery}).
  */
 public final class Checkpoint {
 
@@ -44,7 +48,8 @@ public final class Checkpoint {
             for (Map.Entry<String, Object> stream : SegmentJson.object(SegmentJson.parse(json), "a checkpoint").entrySet()) {
                 Map<String, Object> state = SegmentJson.object(stream.getValue(), "the state of " + stream.getKey());
                 states.put(stream.getKey(), new StreamState(SegmentJson.number(state, "nextSequence"), SegmentJson.number(state, "bytes"),
-                        SegmentJson.number(state, "lines"), SegmentJson.positionsFromJson(SegmentJson.object(state, "positions"))));
+                        SegmentJson.number(state, "lines"), SegmentJson.positionsFromJson(SegmentJson.object(state, "positions")),
+                        state.get("open") == null ? null : openFromJson(SegmentJson.object(state, "open"))));
             }
             return new Checkpoint(file, states);
         } catch (IOException damaged) {
@@ -52,6 +57,11 @@ public final class Checkpoint {
             LOG.warn("checkpoint {} is unreadable ({}); resuming from what storage holds", file, damaged.getMessage());
             return new Checkpoint(file, new TreeMap<>());
         }
+    }
+
+    /** Whether this work directory has saved a state for {@code stream}. */
+    public synchronized boolean has(String stream) {
+        return states.containsKey(stream);
     }
 
     public synchronized StreamState get(String stream) {
@@ -62,7 +72,7 @@ public final class Checkpoint {
         states.put(stream, state);
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(json()));
+            channel.write(ByteBuffer.wrap(json()));
             channel.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -71,7 +81,32 @@ public final class Checkpoint {
     private byte[] json() throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         states.forEach((stream, state) -> json.put(stream, SegmentJson.fields("nextSequence", state.nextSequence(), "bytes", state.bytes(),
-                "lines", state.lines(), "positions", SegmentJson.positionsToJson(state.positions()))));
+                "lines", state.lines(), "positions", SegmentJson.positionsToJson(state.positions()), "open", openToJson(state.open()))));
         return SegmentJson.write(json);
+    }
+
+    private static Map<String, Object> openToJson(StreamState.OpenSegment open) {
+        if (open == null) {
+            return null;
+        }
+        List<Object> runs = new ArrayList<>();
+        for (SegmentIndex.Run run : open.runs()) {
+            runs.add(SegmentJson.fields("source", run.source(), "segmentOffset", run.segmentOffset(), "length", run.length(), "sourceByte",
+                    run.sourceByte(), "sourceLine", run.sourceLine(), "lines", run.lines()));
+        }
+        return SegmentJson.fields("file", open.file(), "length", open.length(), "firstByte", open.firstByte(), "firstLine", open.firstLine(),
+                "opened", open.opened(), "runs", runs, "before", SegmentJson.positionsToJson(open.before()));
+    }
+
+    private static StreamState.OpenSegment openFromJson(Map<String, Object> open) throws IOException {
+        List<SegmentIndex.Run> runs = new ArrayList<>();
+        for (Object element : SegmentJson.array(open, "runs")) {
+            Map<String, Object> run = SegmentJson.object(element, "a run");
+            runs.add(new SegmentIndex.Run(SegmentJson.text(run, "source"), SegmentJson.number(run, "segmentOffset"), SegmentJson.number(run, "length"),
+                    SegmentJson.number(run, "sourceByte"), SegmentJson.number(run, "sourceLine"), SegmentJson.number(run, "lines")));
+        }
+        return new StreamState.OpenSegment(SegmentJson.text(open, "file"), SegmentJson.number(open, "length"), SegmentJson.number(open, "firstByte"),
+                SegmentJson.number(open, "firstLine"), SegmentJson.text(open, "opened"), runs,
+                SegmentJson.positionsFromJson(SegmentJson.object(open, "before")));
     }
 }

@@ -31,6 +31,14 @@ public final class LogStream {
         void accept(LogStream stream, SealedSegment segment, int generation);
     }
 
+    /** Keeps the stream's durable state (the checkpoint), saved whenever it moves. */
+    @FunctionalInterface
+    public interface StateSink {
+        StateSink NONE = (key, state) -> { };
+
+        void save(String key, StreamState state) throws IOException;
+    }
+
     private final String name;
     private final int restart;
     private final Location directory;
@@ -39,6 +47,7 @@ public final class LogStream {
     private final long maxSegmentBytes;
     private final Clock clock;
     private final SealedSink sink;
+    private final StateSink stateSink;
 
     private int generation;
     private long nextSequence;
@@ -48,9 +57,22 @@ public final class LogStream {
     private SegmentWriter open;
     private long openFirstByte;
     private long openFirstLine;
+    /** Where the sources stood when the open segment was opened. */
+    private Map<String, Position> openBefore = Map.of();
+    /** Whether anything moved since the state was last saved. */
+    private boolean dirty;
 
     public LogStream(String name, int restart, Location directory, SegmentFormat format, Path spoolDirectory, long maxSegmentBytes, Clock clock,
             StreamState start, SealedSink sink) {
+        this(name, restart, directory, format, spoolDirectory, maxSegmentBytes, clock, start, null, sink, StateSink.NONE);
+    }
+
+    /**
+     * @param start the durable state to go on from
+     * @param resumed the open segment of {@code start}, written again from the spool after a restart; null if none
+     */
+    public LogStream(String name, int restart, Location directory, SegmentFormat format, Path spoolDirectory, long maxSegmentBytes, Clock clock,
+            StreamState start, SegmentWriter resumed, SealedSink sink, StateSink stateSink) {
         this.name = name;
         this.restart = restart;
         this.directory = directory.asDirectory();
@@ -59,8 +81,17 @@ public final class LogStream {
         this.maxSegmentBytes = maxSegmentBytes;
         this.clock = clock;
         this.sink = sink;
+        this.stateSink = stateSink;
         restore(start);
+        if (resumed != null) {
+            open = resumed;
+            openFirstByte = start.open().firstByte();
+            openFirstLine = start.open().firstLine();
+            openBefore = start.open().before();
+        }
     }
+
+
 
     public String name() {
         return name;
@@ -125,16 +156,41 @@ public final class LogStream {
             if (open == null) {
                 openFirstByte = bytes;
                 openFirstLine = lines;
-                open = new SegmentWriter(spoolDirectory.resolve(key().replace('/', '-') + "-" + format.objectName(nextSequence)), format, clock.instant());
+                openBefore = Map.copyOf(positions);
+                open = new SegmentWriter(spoolDirectory.resolve(Spool.fileName(key(), format, nextSequence, 0)), format, clock.instant());
             }
             open.write(source, data, offset, length, count, position(source));
             bytes += length;
             lines += count;
         }
         positions.put(source, after);
+        dirty = true;
         if (open != null && open.bytes() >= maxSegmentBytes) {
             seal();
         }
+    }
+
+    /**
+     * Makes what was read so far durable, if anything moved since the last time: the open
+     * segment's bytes forced to disk, then the state saved. A restart reads again only what was
+     * read after this.
+     */
+    public synchronized void sync() throws IOException {
+        if (!dirty) {
+            return;
+        }
+        StreamState.OpenSegment synced = null;
+        if (open != null) {
+            long length = open.sync();
+            synced = new StreamState.OpenSegment(open.file().getFileName().toString(), length, openFirstByte, openFirstLine, open.opened().toString(),
+                    open.runs(), openBefore);
+        }
+        saveState(new StreamState(nextSequence, bytes, lines, positions, synced));
+    }
+
+    private void saveState(StreamState state) throws IOException {
+        stateSink.save(key(), state);
+        dirty = false;
     }
 
     /** Seals the open segment if it has been open for {@code age} or longer. */
@@ -153,6 +209,8 @@ public final class LogStream {
         open = null;
         SealedSegment segment = sealing.seal(name, restart, nextSequence, openFirstByte, openFirstLine, positions, clock.instant());
         nextSequence++;
+        // Saved before the upload can drop the file: a restart finds the state at or after it.
+        saveState(new StreamState(nextSequence, bytes, lines, positions, null));
         sink.accept(this, segment, generation);
     }
 
@@ -164,6 +222,7 @@ public final class LogStream {
         }
         generation++;
         restore(committed);
+        saveState(committed);
     }
 
     private void restore(StreamState state) {

@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds where a stream really stands, as Kafka Connect's sinks do by listing: the checkpoint
- * can lag the remote by one segment (a crash between the upload and the checkpoint), and a
- * segment cut by age in one run ends elsewhere than in the next, so the last committed segment's
- * own index, not the checkpoint, decides.
+ * Finds where a stream really stands, as Kafka Connect's sinks do by listing: the work
+ * directory's state (checkpoint and spool) is normally ahead of storage, but a work directory
+ * lost with its volume, or another run that committed first, leaves storage ahead, and then the
+ * last committed segment's own index decides.
  */
 public final class Recovery {
 
@@ -43,7 +43,7 @@ public final class Recovery {
         return Optional.of(format.readIndex(store, last.location(), last.size()));
     }
 
-    /** The state to resume {@code directory}'s stream from, given the local checkpoint's. */
+    /** The state to resume {@code directory}'s stream from, given the local one (checkpoint and spool). */
     public static StreamState resume(BlobStore store, Location directory, StreamState checkpointed) throws IOException {
         Optional<SegmentIndex> last = lastCommitted(store, directory);
         if (last.isEmpty()) {
@@ -54,11 +54,12 @@ public final class Recovery {
             return checkpointed;
         }
         StreamState remote = StreamState.after(last.get());
-        if (remote.nextSequence() < checkpointed.nextSequence()) {
-            LOG.warn("{} ends at segment {} but the checkpoint is at {}; going on from the checkpoint", directory,
-                    remote.nextSequence() - 1, checkpointed.nextSequence() - 1);
+        // The local state is normally ahead: it holds what waits in the spool, sealed or not.
+        if (remote.nextSequence() <= checkpointed.nextSequence()) {
             return checkpointed;
         }
+        LOG.warn("{} ends at segment {} but this work directory's state is at {}; going on from storage", directory,
+                remote.nextSequence() - 1, checkpointed.nextSequence() - 1);
         return remote;
     }
 }

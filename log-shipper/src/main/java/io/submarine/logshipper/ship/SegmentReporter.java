@@ -1,5 +1,6 @@
 package io.submarine.logshipper.ship;
 
+import io.submarine.logsegment.Position;
 import io.submarine.logsegment.SegmentIndex;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports each committed segment to the metastore, on its own thread so that a slow or absent
+ * Reports each committed segment to the metastore, with the stream's losses so far (bytes known
+ * lost and gaps, so a loss reaches whoever reads the reports), on its own thread so that a slow or absent
  * metastore never holds up uploads; the client spools what it cannot deliver. The key is derived
  * from what is reported, which is the same for the same segment: reported twice, it is one report.
  */
@@ -40,7 +42,8 @@ public final class SegmentReporter implements Uploader.CommitListener, AutoClose
     public void committed(LogStream stream, Location location, SegmentIndex index) {
         Report report = Report.of(identity.as(stream.name(), stream.restart()), new ReportContent.LogSegment(stream.name(), index.sequence(),
                 location.uri(), index.firstByte(), index.endByte(), index.firstLine(), index.endLine(),
-                index.runs().stream().map(SegmentIndex.Run::source).distinct().toList()));
+                index.runs().stream().map(SegmentIndex.Run::source).distinct().toList(),
+                index.positions().values().stream().mapToLong(Position::lostBytes).sum(), index.positions().values().stream().mapToLong(Position::gaps).sum()));
         sender.execute(() -> {
             try {
                 client.report(report);

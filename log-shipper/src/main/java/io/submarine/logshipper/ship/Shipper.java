@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the streams once the sources are reading: seals segments by age, and at shutdown drains
+ * Runs the streams once the sources are reading: seals segments by age, syncs what they read to
+ * the spool every {@code syncInterval}, and at shutdown drains
  * the sources, seals what is open, waits for the uploads and writes each stream's
  * {@code _COMPLETE}, all within one deadline.
  */
@@ -58,6 +59,7 @@ public final class Shipper {
     private final Checkpoint checkpoint;
     private final BlobStore store;
     private final Duration segmentAge;
+    private final Duration syncInterval;
     private final Clock clock;
     private final ScheduledExecutorService sealer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "segment-sealer");
@@ -66,7 +68,8 @@ public final class Shipper {
     });
     private Outcome outcome;
 
-    public Shipper(Uploader uploader, Checkpoint checkpoint, BlobStore store, Duration segmentAge, Clock clock) {
+    public Shipper(Uploader uploader, Checkpoint checkpoint, BlobStore store, Duration segmentAge, Duration syncInterval, Clock clock) {
+        this.syncInterval = syncInterval;
         this.uploader = uploader;
         this.checkpoint = checkpoint;
         this.store = store;
@@ -87,6 +90,18 @@ public final class Shipper {
     public void start() {
         long period = Math.max(50, Math.min(1000, segmentAge.toMillis() / 4));
         sealer.scheduleWithFixedDelay(this::sealOld, period, period, TimeUnit.MILLISECONDS);
+        sealer.scheduleWithFixedDelay(this::sync, syncInterval.toMillis(), syncInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Makes what each stream read durable on the pod's volume, so a restart reads at most one interval again. */
+    private void sync() {
+        for (LogStream stream : streams) {
+            try {
+                stream.sync();
+            } catch (IOException | RuntimeException e) {
+                LOG.error("syncing stream {} to the spool failed: {}", stream.key(), e.toString());
+            }
+        }
     }
 
     private void sealOld() {
@@ -124,6 +139,8 @@ public final class Shipper {
             }
             for (LogStream stream : streams) {
                 stream.seal();
+                // Saves what moved without bytes after the last seal (a loss, a rotation).
+                stream.sync();
             }
             if (!uploader.awaitEmpty(left(end))) {
                 outcome = Outcome.leftWork(String.format("the %s shutdown deadline passed with %d segments (%d bytes compressed) not uploaded; "
@@ -152,10 +169,16 @@ public final class Shipper {
 
     private void writeComplete(LogStream stream) throws IOException {
         StreamState state = checkpoint.get(stream.key());
+        long lostBytes = state.positions().values().stream().mapToLong(io.submarine.logsegment.Position::lostBytes).sum();
+        long gaps = state.positions().values().stream().mapToLong(io.submarine.logsegment.Position::gaps).sum();
         Map<String, Object> totals = SegmentJson.fields("format", 1, "stream", stream.name(), "restart", stream.restart(), "segments",
-                state.nextSequence(), "bytes", state.bytes(), "lines", state.lines(), "sources", new ArrayList<>(state.positions().keySet()),
-                "completed", clock.instant().toString());
+                state.nextSequence(), "bytes", state.bytes(), "lines", state.lines(), "lostBytes", lostBytes, "gaps", gaps,
+                "sources", new ArrayList<>(state.positions().keySet()), "completed", clock.instant().toString());
         store.write(stream.directory().resolve("_COMPLETE"), new ByteArrayInputStream(SegmentJson.write(totals)), WriteMode.OVERWRITE);
+        if (gaps > 0) {
+            LOG.warn("stream {} complete with {} gaps: {} bytes known lost (deleted or overwritten before they were read; each was logged)",
+                    stream.key(), gaps, lostBytes);
+        }
         LOG.info("stream {} complete: {} lines, {} bytes in {} segments", stream.key(), state.lines(), state.bytes(), state.nextSequence());
     }
 

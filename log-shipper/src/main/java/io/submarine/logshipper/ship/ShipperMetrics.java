@@ -17,7 +17,9 @@ public final class ShipperMetrics {
     private final Counter uploadErrors = counter("logshipper_upload_errors", "Failed segment uploads (each is retried).");
     private final Counter spoolFullSeconds = counter("logshipper_spool_full_seconds", "Seconds reading waited because the spool was full.");
     private final Counter readGaps = counter("logshipper_read_gaps",
-            "Times lines of a file could not be read: the file was deleted, or truncated again, before they were read; the log names it.");
+            "Times bytes of a file were lost: deleted or overwritten before they were read; the log names the file and byte range.");
+    private final Counter lostBytes = counter("logshipper_lost_bytes",
+            "Bytes known to be lost (a lower bound: a file deleted before the shipper ever saw it counts as a gap only).");
 
     private Counter counter(String name, String help) {
         return Counter.builder().name(name).help(help).register(registry);
@@ -63,7 +65,9 @@ public final class ShipperMetrics {
         spoolFullSeconds.inc(seconds);
     }
 
-    public void readGap() {
+    /** A gap: {@code bytes} lost (0 if not known). */
+    public void lost(long bytes) {
         readGaps.inc();
+        lostBytes.inc(bytes);
     }
 }

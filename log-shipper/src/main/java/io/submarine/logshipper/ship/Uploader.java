@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Uploads sealed segments one at a time, in the order they were sealed, with create-if-absent;
  * retries every failure with backoff for as long as it runs (storage may be down for a while),
- * and only then saves the checkpoint and drops the local file. The segments waiting form the
+ * and only then drops the local file. The segments waiting form the
  * spool, bounded by {@code spoolLimit}: readers call {@link #awaitRoom} and wait while it is full.
  */
 public final class Uploader implements AutoCloseable {
@@ -42,7 +42,6 @@ public final class Uploader implements AutoCloseable {
     private record Pending(LogStream stream, SealedSegment segment, int generation) {}
 
     private final BlobStore store;
-    private final Checkpoint checkpoint;
     private final RetryPolicy backoff;
     private final long spoolLimit;
     private final ShipperMetrics metrics;
@@ -58,9 +57,8 @@ public final class Uploader implements AutoCloseable {
     /** Set at shutdown: readers waiting for room go on, to stop. */
     private boolean readersReleased;
 
-    public Uploader(BlobStore store, Checkpoint checkpoint, RetryPolicy backoff, long spoolLimit, ShipperMetrics metrics, CommitListener listener) {
+    public Uploader(BlobStore store, RetryPolicy backoff, long spoolLimit, ShipperMetrics metrics, CommitListener listener) {
         this.store = store;
-        this.checkpoint = checkpoint;
         this.backoff = backoff;
         this.spoolLimit = spoolLimit;
         this.metrics = metrics;
@@ -228,7 +226,6 @@ public final class Uploader implements AutoCloseable {
                 LOG.warn("{} already holds segments up to {}, though this work directory has no checkpoint for it; resuming after them",
                         stream.directory(), remote.nextSequence() - 1);
                 stream.resetTo(remote);
-                checkpoint.save(stream.key(), remote);
                 Files.deleteIfExists(segment.file());
                 return;
             }
@@ -243,14 +240,13 @@ public final class Uploader implements AutoCloseable {
                 LOG.warn("{} was committed by an earlier run with other lines; resuming after it", location);
                 StreamState after = StreamState.after(remote);
                 stream.resetTo(after);
-                checkpoint.save(stream.key(), after);
                 Files.deleteIfExists(segment.file());
                 return;
             }
             // An earlier attempt of this very upload got through: it is committed.
         }
+        // The stream saved its state when it sealed the segment; committed, the spool file can go.
         SegmentIndex index = segment.index();
-        checkpoint.save(stream.key(), StreamState.after(index));
         Files.deleteIfExists(segment.file());
         metrics.shipped(index.bytes(), index.lines());
         LOG.info("committed {} ({} lines, {} bytes)", location, index.lines(), index.bytes());

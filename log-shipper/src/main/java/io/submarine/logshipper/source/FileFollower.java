@@ -1,138 +1,135 @@
 package io.submarine.logshipper.source;
 
-import io.submarine.logshipper.ship.LogStream;
 import io.submarine.logsegment.Position;
+import io.submarine.logshipper.ship.LogStream;
 import io.submarine.logshipper.ship.ShipperMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.BiPredicate;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows one path with {@code tail -F} semantics, losing nothing on the way: a file renamed
- * away is read to its end before the new file at the path is opened, and so is each file that
- * came to the path and was renamed away meanwhile, in the order seen; a file truncated in place
- * (copy-truncate) has its last bytes read from the copy, recognized by its first bytes; a file
- * deleted while open is read to its end through the open handle.
+ * Follows one live log file and its rotations, losing nothing that is still on disk.
  *
- * <p>Only whole lines are appended; a line without its newline waits, unless it outgrows
- * {@code maxLineBytes} or the follower is draining for shutdown. Bytes are shipped as they are,
- * valid UTF-8 or not.
+ * <p>A file is known by its identity (device and inode) and its first bytes (the position's
+ * fingerprint), so it is found again wherever rotation put it: renamed, copied (copy-truncate),
+ * or compressed. A file renamed or deleted away is read to its end, and kept until its writer has
+ * left it alone for {@code rotateWait}; then come the rotated siblings modified after it (the
+ * files rotated meanwhile, whatever the scheme), oldest first, and last the file at the path. A
+ * file truncated in place has the rest of what was read from it taken from its copy. After a
+ * restart the same search starts from the saved position; on a first start the siblings already
+ * there are shipped first (the pod's earlier containers wrote them), unless told to start at the end.
+ *
+ * <p>Where bytes are really gone (deleted or overwritten before they were read) the follower says
+ * so: a warning with the file and byte range, and the loss in the position's totals and on
+ * {@code /metrics}. Only whole lines are appended; a line without its newline waits, unless it
+ * outgrows {@code maxLineBytes} or the follower is draining for shutdown. Bytes are shipped as
+ * they are, valid UTF-8 or not.
  */
 public final class FileFollower {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileFollower.class);
-    private static final int FINGERPRINT_BYTES = 64;
     /** What a quiet file holds on to; a busy file's buffer grows to {@link #BUSY_CHUNK} while it stays busy. */
     private static final int IDLE_CHUNK = 64 << 10;
     private static final int BUSY_CHUNK = 1 << 20;
-    /** What follows a file's name in its rotations' names: app.log.1, app.log-20261129, app.log.2026-11-29. */
-    private static final Pattern ROTATION_SUFFIX = Pattern.compile("[.\\-_].*\\d.*");
 
     private final Path path;
     private final String source;
     private final LogStream stream;
     private final ShipperMetrics metrics;
     private final int maxLineBytes;
-    private final Map<String, Path> finishedFiles;
     private final long rotateWaitNanos;
     private final LineGrouping grouping;
     /** How long a record held back by grouping may stay unshipped while its file is quiet. */
     private final long groupWaitNanos;
+    private final RotatedFiles rotations;
+    /** For a source never read before: begin at the live file's end, not with its rotated siblings. */
+    private final boolean startAtEnd;
 
     private int generation = -1;
-    private FileChannel channel;
-    /** Where the file being read was when it was opened: the path, or where rotation had put it. */
-    private Path openedAt;
-    /** Whether that file was resumed in after a restart, away from the path: what was rotated after it is not known. */
-    private boolean resumedAway;
+    /** The file being read; null while there is none at the path. */
+    private LogFile current;
+    /** Its modification time (nanoseconds since the epoch) when last seen with bytes in it: what came after it is newer. */
+    private long currentModified;
+    /** Its size when last seen, to say how much a truncation took away. */
+    private long currentSize;
     private Position position = Position.START;
     private ByteBuffer buffer = ByteBuffer.allocate(IDLE_CHUNK);
-    /** When the file being read was first seen at its end and no longer at the path; 0 if not. */
+    /** Since when the file being read is no longer the one at the path, as a quiet-since {@link System#nanoTime()}; 0 if it is. */
     private long replacedSince;
-    /** The files seen at the path since then, by identity, in order: each is read after this one, unless still at the path. */
-    private final Set<String> seenAtPath = new LinkedHashSet<>();
+    /** First bytes of the files finished lately: not read again, whatever their times (coarse clocks give ties). */
+    private final java.util.ArrayDeque<byte[]> finishedHeads = new java.util.ArrayDeque<>();
+    private static final int FINISHED_REMEMBERED = 256;
     /**
-     * The first bytes the file at the path had when seen there, by identity: one truncated in place
-     * before it is read (copy-truncate while the file before it is finished) is known by them, and
-     * so is its copy.
+     * Files seen at the path while an earlier one was being finished, by identity, with their first
+     * bytes and size then: each must be read (from wherever rotation put it) before the file at the
+     * path, or its loss is said.
      */
-    private final Map<String, byte[]> seenHeads = new HashMap<>();
+    private final Map<String, Seen> seenAtPath = new LinkedHashMap<>();
+
+    private record Seen(byte[] head, long size) {}
+
     /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
     private long heldSince;
     private int heldLength;
 
     /**
-     * @param finishedFiles files already read to their end by some follower in this run, by
-     *     identity, with the path each had after rotation; shared, so that a rotated file matched
-     *     again under its new name is not shipped twice
      * @param rotateWait how long a file renamed or deleted away is still watched for lines its
-     *     writer adds before reopening the path (logrotate's postrotate signal takes a moment)
+     *     writer adds before the next file is read (writers reopen only at their next check)
+     * @param rotatedGlob file names beside {@code path} that are its rotations besides those named
+     *     after it (see {@link RotatedFiles}); null for none
      */
-    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Map<String, Path> finishedFiles, Duration rotateWait) {
-        this(path, stream, metrics, maxLineBytes, finishedFiles, rotateWait, LineGrouping.eachLine(), Duration.ZERO);
-    }
-
-    /** With lines grouped into records; a held-back last record is shipped after {@code groupWait} without growth. */
-    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Map<String, Path> finishedFiles, Duration rotateWait,
-            LineGrouping grouping, Duration groupWait) {
+    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Duration rotateWait, LineGrouping grouping,
+            Duration groupWait, String rotatedGlob, boolean startAtEnd) {
         this.path = path;
         this.source = path.toString();
         this.stream = stream;
         this.metrics = metrics;
         this.maxLineBytes = maxLineBytes;
-        this.finishedFiles = finishedFiles;
         this.rotateWaitNanos = rotateWait.toNanos();
         this.grouping = grouping;
         this.groupWaitNanos = groupWait.toNanos();
+        this.rotations = new RotatedFiles(path, rotatedGlob);
+        this.startAtEnd = startAtEnd;
+    }
+
+    /** With each line its own record, and no other rotated names. */
+    public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Duration rotateWait) {
+        this(path, stream, metrics, maxLineBytes, rotateWait, LineGrouping.eachLine(), Duration.ZERO, null, false);
     }
 
     public Path path() {
         return path;
     }
 
-    /** Whether the file with identity {@code key} is being read by this follower, or waits to be. */
-    public synchronized boolean holds(String key) {
-        return channel != null && key.equals(position.anchor()) || seenAtPath.contains(key);
-    }
-
     /**
      * Reads what is new and appends its whole lines.
      *
-     * @param draining true at shutdown: a last line without a newline is shipped too
+     * @param draining true at shutdown: a last line without a newline is shipped too, and a
+     *     rotated file is not waited for
      * @return true if anything was appended or moved, so the caller polls again at once
      */
     public synchronized boolean poll(boolean draining) throws IOException {
         if (generation != stream.generation()) {
             seek();
+            return true;
         }
-        if (channel == null) {
-            return openCurrentFile();
+        if (current == null) {
+            return openLive();
         }
         buffer.clear();
-        int read = channel.read(buffer, position.offset());
+        int read = current.read(buffer, position.offset());
         int length = Math.max(read, 0);
         int complete = grouping.whole(buffer.array(), lastNewline(buffer.array(), length) + 1);
         if (complete > 0) {
@@ -155,29 +152,30 @@ public final class FileFollower {
         return atEnd(length, draining);
     }
 
-    /** Nothing whole to append: the file may be finished, truncated, or just quiet. */
+    /** Nothing whole to append: the file may be finished, rotated, truncated, or just quiet. */
     private boolean atEnd(int partial, boolean draining) throws IOException {
         if (partial == 0 && buffer.capacity() > IDLE_CHUNK) {
             buffer = ByteBuffer.allocate(IDLE_CHUNK);
         }
+        if (current.compressed()) {
+            // Nobody writes a compressed rotation: at its end it is done.
+            return finishPartial(partial) || next();
+        }
         // Identity and size from one stat: the path may be renamed away between two.
         BasicFileAttributes atPath = attributes(path);
-        String current = atPath == null || atPath.fileKey() == null ? null : atPath.fileKey().toString();
-        if (current != null && current.equals(position.anchor())) {
+        if (atPath != null && position.anchor().equals(key(atPath))) {
             replacedSince = 0;
-            seenAtPath.clear();
-            seenHeads.clear();
-            if (atPath.size() < position.offset()) {
+            seen(atPath);
+            if (atPath.size() < position.offset() || !startsWith(current, fingerprint())) {
                 return truncated();
             }
             if (draining) {
-                return partial > 0 && appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true));
+                return finishPartial(partial);
             }
             return grouping.groups() && shipHeldRecord(partial);
         }
-        if (current != null) {
-            seenAtPath.add(current);
-            recordHead(current);
+        if (atPath != null && key(atPath) != null) {
+            remember(key(atPath), atPath.size());
         }
         if (!draining) {
             long now = System.nanoTime();
@@ -188,91 +186,309 @@ public final class FileFollower {
                 return false;
             }
         }
-        // The file at the path is another one, or none, and this one has been quiet: it is finished.
+        // Another file is at the path, or none, and this one has been left alone: it is finished.
         replacedSince = 0;
-        if (partial > 0 && !appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true))) {
-            return true;
-        }
-        Path rotatedTo = findByKey(position.anchor(), position.fingerprint());
-        if (rotatedTo != null) {
-            finishedFiles.put(position.anchor(), rotatedTo);
-            if (resumedAway) {
-                reportRotatedWhileDown(rotatedTo, current);
-            }
-        }
-        closeChannel();
-        return openNextFile(current) || partial > 0;
+        return finishPartial(partial) || next();
+    }
+
+    /** A last line without its newline, at the end of a finished file (or at shutdown), goes as it is. */
+    private boolean finishPartial(int partial) throws IOException {
+        return partial > 0 && appendBytes(buffer.array(), partial, grouping.count(buffer.array(), partial, true));
     }
 
     /**
-     * Files rotated after the one resumed in, while the shipper was down, were never seen at the
-     * path, so their order is not known: they are named and counted, not read.
-     */
-    private void reportRotatedWhileDown(Path resumed, String nowAtPath) throws IOException {
-        BasicFileAttributes resumedFile = attributes(resumed);
-        if (resumedFile == null) {
-            return;
-        }
-        int name = path.getFileName().toString().length();
-        List<Path> unread = siblingsWrittenAfter(resumedFile.lastModifiedTime(), (sibling, key) -> !key.equals(position.anchor())
-                && !key.equals(nowAtPath) && !seenAtPath.contains(key) && ROTATION_SUFFIX.matcher(sibling.getFileName().toString().substring(name)).matches());
-        if (!unread.isEmpty()) {
-            metrics.readGap();
-            LOG.warn("{}: rotated again while the shipper was down, after the file it resumed in; these are not shipped, as the order they "
-                    + "came in is not known: {}", source, unread);
-        }
-    }
-
-    /**
-     * When the file being read was last written, as a {@link System#nanoTime()}: for a file opened
-     * where rotation had put it, its modification time, so that a writer done with it long ago is
-     * not waited for (a queue of rotated files is read without a wait for each); otherwise now.
+     * When the file being read was last written, as a {@link System#nanoTime()}: a rotated file
+     * whose writer left it long ago (a backlog after a restart) is not waited for.
      */
     private long quietSince(long now) throws IOException {
-        BasicFileAttributes opened = openedAt == null || openedAt.equals(path) ? null : attributes(openedAt);
-        if (opened == null || opened.fileKey() == null || !position.anchor().equals(opened.fileKey().toString())) {
+        Path where = current.path();
+        BasicFileAttributes file = where.equals(path) ? null : attributes(where);
+        if (file == null || !position.anchor().equals(key(file))) {
             return now;
         }
-        long quietMillis = System.currentTimeMillis() - opened.lastModifiedTime().toMillis();
+        long quietMillis = System.currentTimeMillis() - file.lastModifiedTime().toMillis();
         return now - Duration.ofMillis(Math.max(0, quietMillis)).toNanos();
     }
 
     /**
-     * Opens the next file to read from its start: the first one that came to the path after the
-     * file just finished and was rotated away too, else the file at the path.
+     * The file at the path is the one being read but no longer holds what was read from it:
+     * copy-truncated (what it had up to the truncation is in its copy, read from there on) or
+     * rewritten in place.
      */
-    private boolean openNextFile(String nowAtPath) throws IOException {
-        for (Iterator<String> next = seenAtPath.iterator(); next.hasNext(); ) {
-            String key = next.next();
-            next.remove();
-            if (key.equals(nowAtPath)) {
+    private boolean truncated() throws IOException {
+        byte[] head = fingerprint();
+        for (int attempt = 0; attempt < 5 && head.length > 0; attempt++) {
+            RotatedFiles.Sibling copy = find(sibling -> !sibling.key().equals(position.anchor()) && sibling.startsWith(head));
+            if (copy == null) {
                 break;
             }
-            // Not checked against finishedFiles: an inode number freed by a deleted backup is soon
-            // given to the next file at the path.
-            Path where = findByKey(key, "");
-            FileChannel opened = where == null ? null : openIfThere(where);
-            if (opened == null) {
-                metrics.readGap();
-                LOG.warn("{}: a file that came next at the path was rotated away and deleted before it was read; its lines are not shipped ({})",
-                        source, key);
-                continue;
+            if (!copy.compressed() && copy.size() <= position.offset()) {
+                // The copy holds nothing past what was read: lines after it, if any, were read from the file before its truncation.
+                LOG.info("{} was truncated; its copy {} holds nothing unread", source, copy.path());
+                return next();
             }
-            LOG.info("{}: reading {}, which came next at the path and was rotated away before it was read", source, where);
-            channel = opened;
-            openedAt = where;
-            resumedAway = false;
-            return reanchor(key, "", 0);
+            if (open(copy, position.offset())) {
+                LOG.info("{} was truncated; reading on from byte {} of its copy {}", source, position.offset(), copy.path());
+                return true;
+            }
         }
-        seenAtPath.clear();
-        return openCurrentFile();
+        long lost = Math.max(0, currentSize - position.offset());
+        loss(String.format("%s was truncated or rewritten and no copy beginning as it did is beside it: its bytes from %d%s are lost", source,
+                position.offset(), lost > 0 ? " to " + currentSize : " on, if it had more"), lost);
+        return next();
     }
 
-    private static FileChannel openIfThere(Path file) throws IOException {
+    /**
+     * The file being read is finished: reads next the oldest rotated sibling modified after it, or
+     * seen at the path after it (not one already read), else the file at the path.
+     */
+    private boolean next() throws IOException {
+        byte[] finished = fingerprint();
+        if (finished.length > 0) {
+            // Read now, wherever it was seen: not next in line any more.
+            seenAtPath.values().removeIf(seen -> compatible(seen.head(), finished));
+            finishedHeads.addFirst(finished);
+            if (finishedHeads.size() > FINISHED_REMEMBERED) {
+                finishedHeads.removeLast();
+            }
+        }
+        closeCurrent();
+        // Listed, then opened by name: a rotation in between moves another file to that name, so
+        // the file opened is checked and, if it is another, the directory listed again.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            List<RotatedFiles.Sibling> siblings = rotations.list();
+            RotatedFiles.Sibling next = null;
+            for (RotatedFiles.Sibling sibling : siblings) {
+                // An empty file has nothing to ship (and, without first bytes, could not be told from one read already).
+                if (sibling.head().length > 0 && (sibling.modified() >= currentModified || wasSeenAtPath(sibling)) && !alreadyRead(sibling)
+                        && !(sibling.compressed() && hasPlainTwin(sibling, siblings))) {
+                    next = sibling;
+                    break;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            if (open(next, 0)) {
+                LOG.info("{}: reading {}, rotated after the file before it", source, next.path());
+                return true;
+            }
+        }
+        return openLive();
+    }
+
+    /** Whether {@code sibling} came to the path after the file being read: it is next, whatever its time says. */
+    private boolean wasSeenAtPath(RotatedFiles.Sibling sibling) {
+        Seen seen = seenAtPath.get(sibling.key());
+        return seen != null && compatible(seen.head(), sibling.head());
+    }
+
+    private boolean alreadyRead(RotatedFiles.Sibling sibling) {
+        for (byte[] head : finishedHeads) {
+            if (sibling.startsWith(head)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A compressed file whose plain original is still there is being compressed now: the original is read. */
+    private static boolean hasPlainTwin(RotatedFiles.Sibling compressed, List<RotatedFiles.Sibling> siblings) {
+        for (RotatedFiles.Sibling other : siblings) {
+            if (!other.compressed() && other.head().length > 0 && compressed.startsWith(other.head())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Opens the file at the path from its start; false if there is none (yet). */
+    private boolean openLive() throws IOException {
+        BasicFileAttributes live = attributes(path);
+        if (live == null) {
+            return false;
+        }
+        String key = key(live);
+        byte[] liveHead = head(path);
+        for (Map.Entry<String, Seen> seen : seenAtPath.entrySet()) {
+            boolean stillAtPath = seen.getKey().equals(key) && compatible(liveHead, seen.getValue().head());
+            boolean read = finishedHeads.stream().anyMatch(head -> compatible(head, seen.getValue().head()));
+            if (!stillAtPath && !read) {
+                loss(String.format("%s: a file that came to the path (%s, %d bytes when seen) was rotated away and deleted before it was read: "
+                        + "its bytes from 0 to %d are lost", source, seen.getKey(), seen.getValue().size(), seen.getValue().size()),
+                        seen.getValue().size());
+            }
+        }
+        seenAtPath.clear();
+        return open(path, key, 0, modifiedNanos(live));
+    }
+
+    /** Remembers the file now at the path (not the one being read) with its first bytes, to be accounted for later. */
+    private void remember(String key, long size) throws IOException {
+        Seen known = seenAtPath.get(key);
+        if (known != null && (known.head().length == RotatedFiles.HEAD_BYTES || known.size() >= size)) {
+            return;
+        }
+        byte[] head = head(path);
+        // Kept only if the path still holds that file: it may have been replaced since the stat.
+        if (head.length > 0 && key.equals(fileKey(path))) {
+            seenAtPath.put(key, new Seen(head, size));
+        }
+    }
+
+    /** Whether two files' first bytes agree as far as both go (one may have been read when shorter). */
+    private static boolean compatible(byte[] a, byte[] b) {
+        int length = Math.min(a.length, b.length);
+        return length > 0 && Arrays.equals(a, 0, length, b, 0, length);
+    }
+
+    /** The first bytes of the file at {@code file}; none if it is gone or cannot be read. */
+    private static byte[] head(Path file) throws IOException {
+        try (LogFile opened = LogFile.open(file)) {
+            return opened.compressed() ? new byte[0] : head(opened, RotatedFiles.HEAD_BYTES);
+        } catch (NoSuchFileException | java.nio.file.AccessDeniedException gone) {
+            return new byte[0];
+        }
+    }
+
+    /** Opens a rotated sibling as listed, to read from {@code offset}; false if it is no longer there under that name. */
+    private boolean open(RotatedFiles.Sibling sibling, long offset) throws IOException {
+        return open(sibling.path(), sibling.key(), offset, sibling.modified(), sibling.head());
+    }
+
+    private boolean open(Path file, String key, long offset, long modified) throws IOException {
+        return open(file, key, offset, modified, new byte[0]);
+    }
+
+    /**
+     * Opens {@code file}, identity {@code key}, to read from {@code offset}; false if it is gone, or
+     * no longer begins with {@code head} (another file took its name).
+     */
+    private boolean open(Path file, String key, long offset, long modified, byte[] head) throws IOException {
+        LogFile opened;
         try {
-            return FileChannel.open(file, StandardOpenOption.READ);
+            opened = LogFile.open(file);
         } catch (NoSuchFileException gone) {
-            return null;
+            return false;
+        }
+        // Stat, open, stat: the same identity before and after means the file opened is that one
+        // (rotation moves files on, never back); and it must still begin as listed.
+        if (!key.equals(fileKey(file)) || !startsWith(opened, head)) {
+            opened.close();
+            return false;
+        }
+        closeCurrent();
+        current = opened;
+        currentModified = modified;
+        currentSize = opened.size();
+        replacedSince = 0;
+        // The fingerprint is kept when reading on in the same bytes elsewhere (a copy, a compressed form).
+        String fingerprint = offset == 0 ? "" : position.fingerprint();
+        return reanchor(key, fingerprint, offset);
+    }
+
+    /** Finds where this follower stood (it may have been renamed, copied, compressed), after a restart or a rewind. */
+    private void seek() throws IOException {
+        closeCurrent();
+        generation = stream.generation();
+        position = stream.position(source);
+        replacedSince = 0;
+        finishedHeads.clear();
+        seenAtPath.clear();
+        try {
+            locate();
+        } catch (IOException e) {
+            // Seek again at the next poll rather than read on from a position half set.
+            generation = -1;
+            closeCurrent();
+            throw e;
+        }
+    }
+
+    private void locate() throws IOException {
+        if (position.anchor().isEmpty()) {
+            BasicFileAttributes live = attributes(path);
+            if (startAtEnd && live != null) {
+                open(path, key(live), 0, modifiedNanos(live));
+                long end = current.size();
+                reanchor(position.anchor(), HexFormat.of().formatHex(head(current, RotatedFiles.HEAD_BYTES)), end);
+                LOG.info("{}: starting at its end (byte {}), as --start-at end asks", source, end);
+                return;
+            }
+            // Never read: its rotated siblings first, oldest first (the pod's earlier containers wrote them).
+            currentModified = Long.MIN_VALUE;
+            next();
+            return;
+        }
+        byte[] head = fingerprint();
+        BasicFileAttributes live = attributes(path);
+        if (live != null && position.anchor().equals(key(live)) && open(path, position.anchor(), position.offset(), modifiedNanos(live))) {
+            seen(live);
+            if (live.size() < position.offset() || !startsWith(current, head)) {
+                truncated();
+            } else {
+                LOG.info("{}: resuming at byte {}", source, position.offset());
+            }
+            return;
+        }
+        // Renamed (the same inode, beginning as it did), else a copy or its compressed form (the same first bytes);
+        // listed again if a rotation moved another file to its name before it was opened.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            RotatedFiles.Sibling found = find(sibling -> !sibling.compressed() && sibling.key().equals(position.anchor()) && sibling.startsWith(head));
+            if (found == null && head.length > 0) {
+                found = find(sibling -> sibling.startsWith(head) && (sibling.compressed() || sibling.size() >= position.offset()));
+            }
+            if (found == null) {
+                break;
+            }
+            if (open(found, position.offset())) {
+                LOG.info("{}: resuming at byte {} of {}, where rotation put it", source, position.offset(), found.path());
+                return;
+            }
+        }
+        currentModified = position.modified();
+        // Of a file nothing was read from, nothing is lost: it is among the siblings, if anywhere.
+        if (position.offset() > 0) {
+            loss(String.format("%s: the file it was reading (%s, %d bytes read) is gone, nor is a copy of it beside it: its bytes after byte %d "
+                    + "are lost", source, position.anchor(), position.offset(), position.offset()), 0);
+        }
+        if (currentModified == 0) {
+            // Written by a shipper that kept no time: which siblings came after it is not known.
+            openLive();
+        } else {
+            next();
+        }
+    }
+
+    /** The oldest rotated sibling that {@code wanted} accepts, preferring a plain file to a compressed one. */
+    private RotatedFiles.Sibling find(java.util.function.Predicate<RotatedFiles.Sibling> wanted) throws IOException {
+        RotatedFiles.Sibling compressed = null;
+        for (RotatedFiles.Sibling sibling : rotations.list()) {
+            if (wanted.test(sibling)) {
+                if (!sibling.compressed()) {
+                    return sibling;
+                }
+                compressed = compressed == null ? sibling : compressed;
+            }
+        }
+        return compressed;
+    }
+
+    /** Remembers the file being read as seen at the path now. */
+    private void seen(BasicFileAttributes file) {
+        currentSize = file.size();
+        if (file.size() > 0) {
+            currentModified = Math.max(currentModified, modifiedNanos(file));
+        }
+    }
+
+    /** Says where bytes were lost and counts them: a warning, the position's totals, {@code /metrics}. */
+    private void loss(String what, long bytes) throws IOException {
+        LOG.warn("{}", what);
+        metrics.lost(bytes);
+        Position after = position.lost(bytes);
+        if (stream.append(source, generation, new byte[0], 0, 0, 0, after)) {
+            position = after;
         }
     }
 
@@ -295,249 +511,35 @@ public final class FileFollower {
         return appendBytes(buffer.array(), held, grouping.count(buffer.array(), held, false));
     }
 
-    /** Copy-truncate: the copy holds what was written after our last read; read it from there first. */
-    private boolean truncated() throws IOException {
-        Path copy = findCopy();
-        FileChannel opened = copy == null ? null : openIfThere(copy);
-        if (opened == null) {
-            metrics.readGap();
-            LOG.warn("{} was truncated at byte {} and no copy of it was found beside it; going on from its start", source, position.offset());
-        } else {
-            try (FileChannel copied = opened) {
-                long offset = position.offset();
-                ByteBuffer rest = ByteBuffer.allocate(BUSY_CHUNK);
-                while (true) {
-                    rest.clear();
-                    int read = copied.read(rest, offset);
-                    if (read <= 0) {
-                        break;
-                    }
-                    int complete = lastNewline(rest.array(), read) + 1;
-                    boolean last = offset + read >= copied.size();
-                    int take = last || complete == 0 ? read : complete;
-                    long lines = grouping.count(rest.array(), take, last);
-                    if (!appendBytes(rest.array(), take, lines)) {
-                        return true;
-                    }
-                    offset += take;
-                }
-            }
-            LOG.info("{} was truncated; its last lines were read from the copy {}", source, copy);
-            List<Path> later = laterCopies(copy);
-            if (!later.isEmpty()) {
-                metrics.readGap();
-                LOG.warn("{} was truncated again before these lines were read: the lines it held between the truncations, in {}, are not shipped",
-                        source, later);
-            }
-        }
-        return reanchor(position.anchor(), "", 0);
+    private byte[] fingerprint() {
+        return HexFormat.of().parseHex(position.fingerprint());
     }
 
-    /**
-     * Files beside the path changed after {@code copy} was made, other than the file itself: copies
-     * of later truncations, holding lines the file had between them. They are not read, as their
-     * first lines cannot be told from another file's; compressed files are older rotations.
-     */
-    private List<Path> laterCopies(Path copy) throws IOException {
-        BasicFileAttributes copied = attributes(copy);
-        if (copied == null) {
-            return List.of();
-        }
-        return siblingsWrittenAfter(copied.lastModifiedTime(), (sibling, key) -> !sibling.equals(copy) && !key.equals(position.anchor()));
-    }
-
-    /**
-     * Regular files beside the path and named like it ({@code path*}), other than the path itself,
-     * written after {@code since}, not compressed, that {@code wanted} accepts by path and
-     * identity. One that vanishes meanwhile (the next rotation deleting it) is passed over.
-     */
-    private List<Path> siblingsWrittenAfter(FileTime since, BiPredicate<Path, String> wanted) throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
-            for (Path sibling : siblings) {
-                try {
-                    BasicFileAttributes file = Files.readAttributes(sibling, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (!sibling.equals(path) && file.isRegularFile() && file.fileKey() != null && file.lastModifiedTime().compareTo(since) > 0
-                            && wanted.test(sibling, file.fileKey().toString()) && !compressed(sibling)) {
-                        found.add(sibling);
-                    }
-                } catch (NoSuchFileException | AccessDeniedException notReadable) {
-                    // Not beside the path any more, or not a file the shipper can read.
-                }
-            }
-        }
-        return found;
-    }
-
-    /** Whether the file begins as gzip, zstd, bzip2 or xz data does. */
-    private static boolean compressed(Path file) throws IOException {
-        byte[] head = new byte[4];
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            channel.read(ByteBuffer.wrap(head), 0);
-        }
-        int magic = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
-        return magic >>> 16 == 0x1f8b || magic == 0x28b52ffd || magic >>> 8 == 0x425a68 || magic == 0xfd377a58;
-    }
-
-    private Path findCopy() throws IOException {
-        if (position.fingerprint().isEmpty()) {
-            return null;
-        }
-        byte[] head = HexFormat.of().parseHex(position.fingerprint());
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent(), path.getFileName() + "*")) {
-            for (Path sibling : siblings) {
-                // The file itself, renamed meanwhile, is no copy of it.
-                BasicFileAttributes copy = attributes(sibling);
-                if (copy != null && !sibling.equals(path) && copy.isRegularFile() && copy.fileKey() != null
-                        && !position.anchor().equals(copy.fileKey().toString()) && copy.size() >= position.offset() && startsWith(sibling, head)) {
-                    return sibling;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Opens the file now at the path, from its start; false if there is none (yet). If it no
-     * longer begins as it did when seen there, it was truncated in place before it was read: its
-     * first lines are in its copy, read first.
-     */
-    private boolean openCurrentFile() throws IOException {
-        FileChannel opened = openIfThere(path);
-        if (opened == null) {
-            return false;
-        }
-        String key = fileKey(path);
-        if (key == null) {
-            opened.close();
-            return false;
-        }
-        channel = opened;
-        openedAt = path;
-        resumedAway = false;
-        byte[] seenHead = seenHeads.get(key);
-        seenHeads.clear();
-        if (seenHead != null && seenHead.length > 0 && !startsWith(path, seenHead)) {
-            String fingerprint = HexFormat.of().formatHex(seenHead);
-            reanchor(key, fingerprint, 0);
-            if (key.equals(position.anchor()) && fingerprint.equals(position.fingerprint())) {
-                return truncated();
-            }
-            return true;
-        }
-        return reanchor(key, "", 0);
-    }
-
-    /** Remembers the first bytes of the file at the path, identity {@code key}, while it waits to be read. */
-    private void recordHead(String key) throws IOException {
-        byte[] known = seenHeads.get(key);
-        if (known != null && known.length == FINGERPRINT_BYTES) {
-            return;
-        }
-        byte[] head = head(path, FINGERPRINT_BYTES);
-        // Kept only if the path still holds that file: it may have been replaced since the stat.
-        if (head != null && head.length > (known == null ? 0 : known.length) && key.equals(fileKey(path))) {
-            seenHeads.put(key, head);
-        }
-    }
-
-    /** Opens the file this follower stood in, wherever it is now (it may have been renamed). */
-    private void seek() throws IOException {
-        try {
-            resume();
-        } catch (IOException e) {
-            // Seek again at the next poll rather than read on from a position half set.
-            generation = -1;
-            closeChannel();
-            throw e;
-        }
-    }
-
-    private void resume() throws IOException {
-        closeChannel();
-        generation = stream.generation();
-        position = stream.position(source);
-        replacedSince = 0;
-        seenAtPath.clear();
-        seenHeads.clear();
-        resumedAway = false;
-        if (position.anchor().isEmpty()) {
-            return;
-        }
-        if (position.anchor().equals(fileKey(path)) && !startsWith(path, HexFormat.of().parseHex(position.fingerprint()))) {
-            // The path holds the same inode with other content: truncated in place (its copy may
-            // hold our last lines) or reused by a new file; either way its own lines start at 0.
-            channel = openIfThere(path);
-            if (channel != null) {
-                openedAt = path;
-                truncated();
-                return;
-            }
-        }
-        Path file = findByKey(position.anchor(), position.fingerprint());
-        // Found, then rotated away and deleted before it was opened: as gone.
-        channel = file == null ? null : openIfThere(file);
-        if (channel == null) {
-            metrics.readGap();
-            LOG.warn("{}: the file it was reading ({}) is gone; lines after byte {} of it are lost, going on with the file now at the path",
-                    source, position.anchor(), position.offset());
-            return;
-        }
-        openedAt = file;
-        resumedAway = !file.equals(path);
-        LOG.info("{}: resuming at byte {} of {}{}", source, position.offset(), position.anchor(), file.equals(path) ? "" : " (now " + file + ")");
-    }
-
-    /** The file with identity {@code key} beside the path, if it still begins as the one read did. */
-    private Path findByKey(String key, String fingerprint) throws IOException {
-        if (isFileOf(key, fingerprint, path)) {
-            return path;
-        }
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(path.getParent())) {
-            for (Path sibling : siblings) {
-                if (isFileOf(key, fingerprint, sibling)) {
-                    return sibling;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whether {@code file} is the file a position stands in: the same identity and still
-     * beginning as it did. Identity alone is not enough: a file truncated in place keeps it, and
-     * an inode number freed by a deleted file is soon given to a new one.
-     */
-    public static boolean isFileOf(Position position, Path file) throws IOException {
-        return isFileOf(position.anchor(), position.fingerprint(), file);
-    }
-
-    private static boolean isFileOf(String key, String fingerprint, Path file) throws IOException {
-        return key.equals(fileKey(file)) && startsWith(file, HexFormat.of().parseHex(fingerprint));
-    }
-
-    private static boolean startsWith(Path file, byte[] head) throws IOException {
-        // Gone, or a file the shipper cannot read: not one it was reading.
+    /** Whether {@code file} (read from its start) begins with {@code head}. */
+    private static boolean startsWith(LogFile file, byte[] head) throws IOException {
         return head.length == 0 || Arrays.equals(head(file, head.length), head);
     }
 
-    /** The first {@code length} bytes of {@code file}, fewer if it is shorter; null if it is gone or cannot be read. */
-    private static byte[] head(Path file, int length) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer start = ByteBuffer.allocate(length);
-            while (start.hasRemaining() && channel.read(start, start.position()) > 0) {
-                // Reads the head, however the channel splits it.
+    /** The first {@code length} bytes of {@code file}, fewer if it is shorter. */
+    private static byte[] head(LogFile file, int length) throws IOException {
+        ByteBuffer start = ByteBuffer.allocate(length);
+        while (start.hasRemaining()) {
+            if (file.read(start, start.position()) <= 0) {
+                break;
             }
-            return Arrays.copyOf(start.array(), start.position());
-        } catch (NoSuchFileException | AccessDeniedException notReadable) {
-            return null;
         }
+        return Arrays.copyOf(start.array(), start.position());
     }
 
     private boolean appendBytes(byte[] data, int length, long lines) throws IOException {
         Position after = position.advance(length, lines);
-        if (position.fingerprint().length() < 2 * FINGERPRINT_BYTES && position.offset() == 0) {
-            after = after.reanchor(after.anchor(), HexFormat.of().formatHex(data, 0, Math.min(length, FINGERPRINT_BYTES)), after.offset());
+        int known = position.fingerprint().length() / 2;
+        if (known < RotatedFiles.HEAD_BYTES && known == position.offset()) {
+            // The fingerprint is the file's first bytes, as many as were read, up to HEAD_BYTES.
+            after = after.withFingerprint(position.fingerprint() + HexFormat.of().formatHex(data, 0, Math.min(length, RotatedFiles.HEAD_BYTES - known)));
+        }
+        if (currentModified > after.modified()) {
+            after = after.modifiedAt(currentModified);
         }
         if (!stream.append(source, generation, data, 0, length, lines, after)) {
             seek();
@@ -550,6 +552,9 @@ public final class FileFollower {
 
     private boolean reanchor(String anchor, String fingerprint, long offset) throws IOException {
         Position after = position.reanchor(anchor, fingerprint, offset);
+        if (currentModified > after.modified()) {
+            after = after.modifiedAt(currentModified);
+        }
         if (!stream.append(source, generation, new byte[0], 0, 0, 0, after)) {
             seek();
             return true;
@@ -558,21 +563,30 @@ public final class FileFollower {
         return true;
     }
 
-    private void closeChannel() throws IOException {
-        if (channel != null) {
-            channel.close();
-            channel = null;
+    private void closeCurrent() throws IOException {
+        if (current != null) {
+            current.close();
+            current = null;
         }
     }
 
     public synchronized void close() throws IOException {
-        closeChannel();
+        closeCurrent();
     }
 
     /** A file's identity (device and inode) as a string, or null if there is no file. */
     public static String fileKey(Path file) throws IOException {
         BasicFileAttributes attributes = attributes(file);
-        return attributes == null || attributes.fileKey() == null ? null : attributes.fileKey().toString();
+        return attributes == null ? null : key(attributes);
+    }
+
+    private static String key(BasicFileAttributes attributes) {
+        return attributes.fileKey() == null ? null : attributes.fileKey().toString();
+    }
+
+    private static long modifiedNanos(BasicFileAttributes attributes) {
+        FileTime time = attributes.lastModifiedTime();
+        return time.toInstant().getEpochSecond() * 1_000_000_000L + time.toInstant().getNano();
     }
 
     private static BasicFileAttributes attributes(Path file) throws IOException {

@@ -46,8 +46,11 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final Duration rotateWait;
     private final LineGrouping grouping;
     private final Duration groupWait;
+    private final String rotatedGlob;
+    private final java.nio.file.PathMatcher rotatedMatcher;
+    /** Files present at the first scan of a fresh work directory begin at their end (--start-at end). */
+    private boolean startAtEnd;
     private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
-    private final Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
     /** Files that failed at their last try, with why: warned once, not every round. */
     private final Map<Path, String> unreadable = new ConcurrentHashMap<>();
     private final Set<Path> directoriesPassedOver = new HashSet<>();
@@ -61,8 +64,15 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private volatile String stuck;
     private long lastScan;
 
+    /**
+     * @param rotatedGlob file names beside a followed file that are its rotations too (see {@link RotatedFiles}); null for none
+     * @param startAtEnd files found by the first scan begin at their end, their rotated siblings left out
+     */
     public FileSources(Map<FileGroup, LogStream> groups, ShipperMetrics metrics, Uploader uploader, int maxLineBytes, Duration pollInterval,
-            Duration rotateWait, LineGrouping grouping, Duration groupWait) {
+            Duration rotateWait, LineGrouping grouping, Duration groupWait, String rotatedGlob, boolean startAtEnd) {
+        this.rotatedGlob = rotatedGlob;
+        this.rotatedMatcher = rotatedGlob == null ? null : java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
+        this.startAtEnd = startAtEnd;
         this.groups = groups;
         this.metrics = metrics;
         this.uploader = uploader;
@@ -154,26 +164,28 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
 
     private void scan() throws IOException {
         for (Map.Entry<FileGroup, LogStream> group : groups.entrySet()) {
-            for (Path file : group.getKey().matches(this::passedOver)) {
-                if (followers.containsKey(file)) {
-                    continue;
-                }
-                String key = FileFollower.fileKey(file);
-                // A file read to its end and then matched where rotation put it is done; the same
-                // identity under another name is a new file that reused the inode.
-                if (key == null || file.equals(finishedFiles.get(key)) || followedElsewhere(key)) {
+            List<Path> matches = group.getKey().matches(this::passedOver);
+            for (Path file : matches) {
+                // A rotated file matched by a wide glob is its live file's follower's to read.
+                if (followers.containsKey(file) || rotationOfAnother(file, matches)) {
                     continue;
                 }
                 LOG.info("following {} into stream {}", file, group.getValue().key());
-                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, finishedFiles, rotateWait, grouping, groupWait));
+                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, rotateWait, grouping, groupWait, rotatedGlob,
+                        startAtEnd));
             }
         }
+        startAtEnd = false;
     }
 
-    /** A rotated file matched again under its new name is still its old follower's, being read or waiting to be. */
-    private boolean followedElsewhere(String key) {
-        for (FileFollower follower : followers.values()) {
-            if (follower.holds(key)) {
+    private boolean rotationOfAnother(Path file, List<Path> matches) {
+        for (Path live : followers.keySet()) {
+            if (RotatedFiles.isRotationOf(file, live, rotatedMatcher)) {
+                return true;
+            }
+        }
+        for (Path live : matches) {
+            if (RotatedFiles.isRotationOf(file, live, rotatedMatcher)) {
                 return true;
             }
         }

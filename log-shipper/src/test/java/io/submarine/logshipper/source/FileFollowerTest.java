@@ -22,8 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One follower against real files, step by step: what it appends, and where it stands. */
@@ -41,7 +42,7 @@ class FileFollowerTest {
     }
 
     private FileFollower follower(Path file, LogStream stream) {
-        return new FileFollower(file, stream, new ShipperMetrics(), 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        return new FileFollower(file, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT);
     }
 
     private static final Duration ROTATE_WAIT = Duration.ofMillis(50);
@@ -87,8 +88,8 @@ class FileFollowerTest {
     void stackTracesStayWithTheirLineAndTheLastRecordWaitsForQuiet() throws Exception {
         Path log = dir.resolve("app.log");
         LogStream stream = stream(StreamState.EMPTY);
-        FileFollower follower = new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT,
-                LineGrouping.continuationLines(java.util.regex.Pattern.compile("\\s|Caused by:")), Duration.ofMillis(300));
+        FileFollower follower = new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT,
+                LineGrouping.continuationLines(java.util.regex.Pattern.compile("\\s|Caused by:")), Duration.ofMillis(300), null, false);
         append(log, "ERROR boom\n  at a.b(C.java:1)\nCaused by: x\n  at d.e(F.java:2)\nINFO next\n  at partial");
         follower.poll(false);
         follower.poll(false);
@@ -172,7 +173,7 @@ class FileFollowerTest {
     }
 
     @Test
-    void twoCopyTruncatesWhileTheShipperIsDownAreCountedAsAGap() throws Exception {
+    void twoCopyTruncatesWhileTheShipperIsDownLoseNothing() throws Exception {
         // logrotate with copytruncate and rotate 2, twice, while the shipper is down.
         Restarted restarted = restartedAfter(log -> {
             copyTruncatedWhileDown(log);
@@ -180,8 +181,8 @@ class FileFollowerTest {
             copyTruncate(log, dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
             append(log, "five\n");
         });
-        assertThat(restarted.stream().linesRead()).as("three, from the older copy, and five; four is in the newer copy").isEqualTo(4);
-        assertThat(readGaps(restarted.metrics())).isEqualTo(1);
+        assertThat(shipped(restarted.stream())).as("three from the older copy, four from the newer, five from the file").isEqualTo("three\nfour\nfive\n");
+        assertThat(readGaps(restarted.metrics())).isZero();
     }
 
     @Test
@@ -207,7 +208,7 @@ class FileFollowerTest {
     }
 
     @Test
-    void filesRotatedAfterTheOneResumedInWhileTheShipperWasDownAreAGap() throws Exception {
+    void filesRotatedAfterTheOneResumedInWhileTheShipperWasDownAreReadInOrder() throws Exception {
         // Rotated twice while the shipper is down: "three" went to app.log.1 unseen.
         Restarted restarted = restartedAfter(log -> {
             rotatedWhileDown(log, "three\n");
@@ -215,8 +216,8 @@ class FileFollowerTest {
             Files.move(log, dir.resolve("app.log.1"));
             append(log, "four\n");
         });
-        assertThat(restarted.stream().linesRead()).as("one, two; four").isEqualTo(3);
-        assertThat(readGaps(restarted.metrics())).isEqualTo(1);
+        assertThat(shipped(restarted.stream())).isEqualTo("three\nfour\n");
+        assertThat(readGaps(restarted.metrics())).isZero();
     }
 
     @Test
@@ -240,11 +241,8 @@ class FileFollowerTest {
     void filesRotatedAwayWithinTheRotateWaitAreReadInOrder() throws Exception {
         ShipperMetrics metrics = new ShipperMetrics();
         LogStream stream = stream(StreamState.EMPTY);
-        Map<String, Path> finishedFiles = new ConcurrentHashMap<>();
-        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, metrics, 1 << 20, finishedFiles, Duration.ofSeconds(1));
-        Path two = rotatedTwiceWhileFollowed(follower);
-        // Its inode number was a file's finished before, since deleted (the oldest backup, say).
-        finishedFiles.put(FileFollower.fileKey(two), dir.resolve("app.log.1"));
+        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, metrics, 1 << 20, Duration.ofSeconds(1));
+        rotatedTwiceWhileFollowed(follower);
         Thread.sleep(1100);
         pollUntilQuiet(follower);
         assertThat(shipped(stream)).isEqualTo("one\ntwo\nthree\n");
@@ -255,19 +253,21 @@ class FileFollowerTest {
     void aFileRotatedAwayAndDeletedBeforeItWasReadIsAGap() throws Exception {
         ShipperMetrics metrics = new ShipperMetrics();
         LogStream stream = stream(StreamState.EMPTY);
-        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, metrics, 1 << 20, new ConcurrentHashMap<>(), Duration.ofSeconds(1));
+        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, metrics, 1 << 20, Duration.ofSeconds(1));
         Files.delete(rotatedTwiceWhileFollowed(follower));
         Thread.sleep(1100);
         pollUntilQuiet(follower);
         assertThat(shipped(stream)).isEqualTo("one\nthree\n");
         assertThat(readGaps(metrics)).isEqualTo(1);
+        assertThat(counter(metrics, "logshipper_lost_bytes")).as("two\\n").isEqualTo(4);
+        assertThat(stream.position(dir.resolve("app.log").toString()).lostBytes()).isEqualTo(4);
     }
 
     @Test
     void aRotatedFileItsWriterLeftLongAgoIsNotWaitedFor() throws Exception {
         LogStream stream = stream(StreamState.EMPTY);
         Duration rotateWait = Duration.ofSeconds(3);
-        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, new ShipperMetrics(), 1 << 20, new ConcurrentHashMap<>(), rotateWait);
+        FileFollower follower = new FileFollower(dir.resolve("app.log"), stream, new ShipperMetrics(), 1 << 20, rotateWait);
         Path two = rotatedTwiceWhileFollowed(follower);
         Files.setLastModifiedTime(two, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
         Thread.sleep(rotateWait.toMillis() + 100);
@@ -323,7 +323,7 @@ class FileFollowerTest {
 
         ShipperMetrics metrics = new ShipperMetrics();
         LogStream stream = stream(new StreamState(1, 8, 2, Map.of(log.toString(), atEnd)));
-        FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, new ConcurrentHashMap<>(), ROTATE_WAIT);
+        FileFollower follower = new FileFollower(log, stream, metrics, 1 << 20, ROTATE_WAIT);
         pollUntilQuiet(follower);
         return new Restarted(stream, metrics);
     }
@@ -356,7 +356,80 @@ class FileFollowerTest {
     }
 
     private static double readGaps(ShipperMetrics metrics) {
-        return metrics.registry().scrape().stream().filter(metric -> metric.getMetadata().getName().equals("logshipper_read_gaps"))
+        return counter(metrics, "logshipper_read_gaps");
+    }
+
+    private static double counter(ShipperMetrics metrics, String name) {
+        return metrics.registry().scrape().stream().filter(metric -> metric.getMetadata().getName().equals(name))
                 .map(metric -> ((CounterSnapshot) metric).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gz", "zst", "xz", "bz2"})
+    void aRotationCompressedWhileTheShipperWasDownIsReadOnFromWhereItStood(String suffix) throws Exception {
+        Restarted restarted = restartedAfter(log -> {
+            append(log, "three\n");
+            Files.setLastModifiedTime(log, FileTime.fromMillis(1_000_000));
+            Path rotated = dir.resolve("app.log.1." + suffix);
+            try (java.io.OutputStream out = compressor(suffix, Files.newOutputStream(rotated))) {
+                out.write(Files.readAllBytes(log));
+            }
+            Files.setLastModifiedTime(rotated, FileTime.fromMillis(1_000_000));
+            Files.delete(log);
+            append(log, "four\n");
+        });
+        assertThat(shipped(restarted.stream())).isEqualTo("three\nfour\n");
+        assertThat(readGaps(restarted.metrics())).isZero();
+    }
+
+    private static java.io.OutputStream compressor(String suffix, java.io.OutputStream out) throws Exception {
+        return switch (suffix) {
+            case "gz" -> new java.util.zip.GZIPOutputStream(out);
+            case "zst" -> new com.github.luben.zstd.ZstdOutputStream(out);
+            case "xz" -> new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(out);
+            default -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
+        };
+    }
+
+    @Test
+    void aFirstStartShipsTheRotatedSiblingsAlreadyThereOldestFirst() throws Exception {
+        Path log = dir.resolve("app.log");
+        try (java.io.OutputStream out = compressor("gz", Files.newOutputStream(dir.resolve("app.log.2.gz")))) {
+            out.write("oldest, from an earlier container\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.setLastModifiedTime(dir.resolve("app.log.2.gz"), FileTime.fromMillis(1_000_000));
+        append(dir.resolve("app.log.1"), "older\n");
+        Files.setLastModifiedTime(dir.resolve("app.log.1"), FileTime.fromMillis(2_000_000));
+        append(dir.resolve("app.log.err"), "another live file, not a rotation of app.log\n");
+        append(log, "live\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        pollUntilQuiet(follower(log, stream));
+        assertThat(shipped(stream)).isEqualTo("oldest, from an earlier container\nolder\nlive\n");
+    }
+
+    @Test
+    void startingAtTheEndShipsOnlyWhatIsWrittenAfterwards() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(dir.resolve("app.log.1"), "older\n");
+        append(log, "before the start\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT, LineGrouping.eachLine(), Duration.ZERO,
+                null, true);
+        pollUntilQuiet(follower);
+        append(log, "after\n");
+        pollUntilQuiet(follower);
+        assertThat(shipped(stream)).isEqualTo("after\n");
+    }
+
+    @Test
+    void rotationsNamedByTheRotatedGlobAreSiblingsToo() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(dir.resolve("app.2026-12-06.log"), "yesterday, as log4j names it\n");
+        Files.setLastModifiedTime(dir.resolve("app.2026-12-06.log"), FileTime.fromMillis(1_000_000));
+        append(log, "today\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        pollUntilQuiet(new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT, LineGrouping.eachLine(), Duration.ZERO,
+                "app.*-*-*.log", false));
+        assertThat(shipped(stream)).isEqualTo("yesterday, as log4j names it\ntoday\n");
     }
 }

@@ -30,15 +30,15 @@ public sealed interface ReportContent {
     }
 
     /** A committed log segment: its object, and the byte and line ranges of the stream it holds. */
-    record LogSegment(String container, long sequence, String uri, long firstByte, long endByte, long firstLine, long endLine, List<String> sources)
-            implements ReportContent {
+    record LogSegment(String container, long sequence, String uri, long firstByte, long endByte, long firstLine, long endLine, List<String> sources,
+            long lostBytes, long gaps) implements ReportContent {
         public ReportKind kind() {
             return ReportKind.LOG_SEGMENT;
         }
 
         public Map<String, Object> payload() {
             return fields("container", container, "sequence", sequence, "uri", uri, "firstByte", firstByte, "endByte", endByte,
-                    "firstLine", firstLine, "endLine", endLine, "sources", List.copyOf(sources));
+                    "firstLine", firstLine, "endLine", endLine, "sources", List.copyOf(sources), "lostBytes", lostBytes, "gaps", gaps);
         }
     }
 
