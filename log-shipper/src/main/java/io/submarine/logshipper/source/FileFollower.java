@@ -224,11 +224,12 @@ public final class FileFollower {
             }
             if (!copy.compressed() && copy.size() <= position.offset()) {
                 // The copy holds nothing past what was read: lines after it, if any, were read from the file before its truncation.
-                LOG.info("{} was truncated; its copy {} holds nothing unread", source, copy.path());
+                LOG.info("{} no longer begins as the file read from it; {}, which does, holds nothing unread", source, copy.path());
                 return next();
             }
             if (open(copy, position.offset())) {
-                LOG.info("{} was truncated; reading on from byte {} of its copy {}", source, position.offset(), copy.path());
+                LOG.info("{} no longer begins as the file read from it (truncated, or a new file given its inode number); reading on from byte {} "
+                        + "of {}, which does", source, position.offset(), copy.path());
                 return true;
             }
         }

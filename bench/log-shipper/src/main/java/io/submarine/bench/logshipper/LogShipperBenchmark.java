@@ -348,7 +348,7 @@ public final class LogShipperBenchmark {
      * this polls every 50 ms on the cores the shipper is measured on, and the JDK's HttpClient cost
      * the bench a quarter of a CPU second per run.
      */
-    private static double read(int port, String metric) {
+    static double read(int port, String metric) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write("GET /metrics HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -365,13 +365,13 @@ public final class LogShipperBenchmark {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
