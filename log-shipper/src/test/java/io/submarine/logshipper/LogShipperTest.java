@@ -131,6 +131,31 @@ class LogShipperTest {
     }
 
     @Test
+    void aFileDeletedBeforeItWasReadIsNamedCountedAndInComplete() throws Exception {
+        Path log = scenario.logs.resolve("app.log");
+        try (ShipperProcess shipper = scenario.start("--rotate-wait", "PT3S")) {
+            int port = shipper.healthPort(Duration.ofSeconds(60));
+            Files.writeString(log, "one\n");
+            ShipperProcess.await("the first line read", () -> ShipperProcess.metric(port, "logshipper_read_lines_total") == 1);
+            // While the shipper waits out the rotate wait on app.log.1, "two" comes to the path and is seen there,
+            // then is rotated away and deleted before its turn: its 4 bytes are gone.
+            Files.move(log, scenario.logs.resolve("app.log.1"));
+            Files.writeString(log, "two\n");
+            Thread.sleep(500);
+            Files.move(log, scenario.logs.resolve("app.log.2"));
+            Files.delete(scenario.logs.resolve("app.log.2"));
+            Files.writeString(log, "three\n");
+            ShipperProcess.await("the loss counted", () -> ShipperProcess.metric(port, "logshipper_lost_bytes_total") == 4);
+            assertThat(ShipperProcess.metric(port, "logshipper_read_gaps_total")).isEqualTo(1);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+            assertThat(shipper.output()).contains("was rotated away and deleted before it was read: its bytes from 0 to 4 are lost");
+        }
+        RemoteLog remote = scenario.remote("main");
+        assertThat(new String(remote.content(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("one\nthree\n");
+        assertThat(remote.complete().orElseThrow()).contains("\"lostBytes\":4", "\"gaps\":1");
+    }
+
+    @Test
     void aFileTheShipperCannotReadWaitsWhileTheOthersShip() throws Exception {
         // As when the app writes a log only its own user may read, and the sidecar runs as another.
         Path secretLog = scenario.logs.resolve("secret.log");

@@ -13,9 +13,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,9 +75,10 @@ public final class FileFollower {
      * bytes and size then: each must be read (from wherever rotation put it) before the file at the
      * path, or its loss is said.
      */
-    private final Map<String, Seen> seenAtPath = new LinkedHashMap<>();
+    private final List<Seen> seenAtPath = new ArrayList<>();
 
-    private record Seen(byte[] head, long size) {}
+    /** A file seen at the path: an inode number freed by a deleted file is soon another's, so the first bytes tell them apart. */
+    private record Seen(String key, byte[] head, long size) {}
 
     /** Since when a record held back by grouping has not grown, and its length then; 0 if none. */
     private long heldSince;
@@ -247,7 +247,7 @@ public final class FileFollower {
         byte[] finished = fingerprint();
         if (finished.length > 0) {
             // Read now, wherever it was seen: not next in line any more.
-            seenAtPath.values().removeIf(seen -> compatible(seen.head(), finished));
+            seenAtPath.removeIf(seen -> compatible(seen.head(), finished));
             finishedHeads.addFirst(finished);
             if (finishedHeads.size() > FINISHED_REMEMBERED) {
                 finishedHeads.removeLast();
@@ -280,8 +280,7 @@ public final class FileFollower {
 
     /** Whether {@code sibling} came to the path after the file being read: it is next, whatever its time says. */
     private boolean wasSeenAtPath(RotatedFiles.Sibling sibling) {
-        Seen seen = seenAtPath.get(sibling.key());
-        return seen != null && compatible(seen.head(), sibling.head());
+        return seenAtPath.stream().anyMatch(seen -> seen.key().equals(sibling.key()) && compatible(seen.head(), sibling.head()));
     }
 
     private boolean alreadyRead(RotatedFiles.Sibling sibling) {
@@ -311,13 +310,12 @@ public final class FileFollower {
         }
         String key = key(live);
         byte[] liveHead = head(path);
-        for (Map.Entry<String, Seen> seen : seenAtPath.entrySet()) {
-            boolean stillAtPath = seen.getKey().equals(key) && compatible(liveHead, seen.getValue().head());
-            boolean read = finishedHeads.stream().anyMatch(head -> compatible(head, seen.getValue().head()));
+        for (Seen seen : seenAtPath) {
+            boolean stillAtPath = seen.key().equals(key) && compatible(liveHead, seen.head());
+            boolean read = finishedHeads.stream().anyMatch(head -> compatible(head, seen.head()));
             if (!stillAtPath && !read) {
                 loss(String.format("%s: a file that came to the path (%s, %d bytes when seen) was rotated away and deleted before it was read: "
-                        + "its bytes from 0 to %d are lost", source, seen.getKey(), seen.getValue().size(), seen.getValue().size()),
-                        seen.getValue().size());
+                        + "its bytes from 0 to %d are lost", source, seen.key(), seen.size(), seen.size()), seen.size());
             }
         }
         seenAtPath.clear();
@@ -326,15 +324,21 @@ public final class FileFollower {
 
     /** Remembers the file now at the path (not the one being read) with its first bytes, to be accounted for later. */
     private void remember(String key, long size) throws IOException {
-        Seen known = seenAtPath.get(key);
-        if (known != null && (known.head().length == RotatedFiles.HEAD_BYTES || known.size() >= size)) {
-            return;
-        }
         byte[] head = head(path);
         // Kept only if the path still holds that file: it may have been replaced since the stat.
-        if (head.length > 0 && key.equals(fileKey(path))) {
-            seenAtPath.put(key, new Seen(head, size));
+        if (head.length == 0 || !key.equals(fileKey(path))) {
+            return;
         }
+        for (int i = seenAtPath.size() - 1; i >= 0; i--) {
+            Seen known = seenAtPath.get(i);
+            if (known.key().equals(key) && compatible(known.head(), head)) {
+                if (head.length > known.head().length || size > known.size()) {
+                    seenAtPath.set(i, new Seen(key, head, Math.max(size, known.size())));
+                }
+                return;
+            }
+        }
+        seenAtPath.add(new Seen(key, head, size));
     }
 
     /** Whether two files' first bytes agree as far as both go (one may have been read when shorter). */
