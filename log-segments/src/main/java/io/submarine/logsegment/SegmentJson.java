@@ -129,6 +129,27 @@ public final class SegmentJson {
         return positions;
     }
 
+    /** The runs of an index, or of the shipper's open segment. */
+    public static List<Object> runsToJson(List<SegmentIndex.Run> runs) {
+        List<Object> json = new ArrayList<>();
+        for (SegmentIndex.Run run : runs) {
+            json.add(fields("source", run.source(), "segmentOffset", run.segmentOffset(), "length", run.length(), "sourceByte", run.sourceByte(),
+                    "sourceLine", run.sourceLine(), "lines", run.lines()));
+        }
+        return json;
+    }
+
+    /** The reverse of {@link #runsToJson}. */
+    public static List<SegmentIndex.Run> runsFromJson(List<Object> json) throws IOException {
+        List<SegmentIndex.Run> runs = new ArrayList<>();
+        for (Object element : json) {
+            Map<String, Object> run = object(element, "a run");
+            runs.add(new SegmentIndex.Run(text(run, "source"), number(run, "segmentOffset"), number(run, "length"), number(run, "sourceByte"),
+                    number(run, "sourceLine"), number(run, "lines")));
+        }
+        return runs;
+    }
+
     /** A map of alternating names and values, in that order. */
     public static Map<String, Object> fields(Object... namesAndValues) {
         Map<String, Object> map = new LinkedHashMap<>();
@@ -139,24 +160,14 @@ public final class SegmentJson {
     }
 
     static byte[] writeIndex(SegmentIndex index) throws IOException {
-        List<Object> runs = new ArrayList<>();
-        for (SegmentIndex.Run run : index.runs()) {
-            runs.add(fields("source", run.source(), "segmentOffset", run.segmentOffset(), "length", run.length(), "sourceByte", run.sourceByte(),
-                    "sourceLine", run.sourceLine(), "lines", run.lines()));
-        }
         return write(fields("format", index.format(), "stream", index.stream(), "restart", index.restart(), "sequence", index.sequence(),
-                "firstByte", index.firstByte(), "firstLine", index.firstLine(), "bytes", index.bytes(), "lines", index.lines(), "runs", runs,
+                "firstByte", index.firstByte(), "firstLine", index.firstLine(), "bytes", index.bytes(), "lines", index.lines(), "runs", runsToJson(index.runs()),
                 "positions", positionsToJson(index.positions()), "opened", index.opened(), "sealed", index.sealed()));
     }
 
     static SegmentIndex readIndex(byte[] json) throws IOException {
         Map<String, Object> index = object(parse(json), "a segment index");
-        List<SegmentIndex.Run> runs = new ArrayList<>();
-        for (Object element : array(index, "runs")) {
-            Map<String, Object> run = object(element, "a run");
-            runs.add(new SegmentIndex.Run(text(run, "source"), number(run, "segmentOffset"), number(run, "length"), number(run, "sourceByte"),
-                    number(run, "sourceLine"), number(run, "lines")));
-        }
+        List<SegmentIndex.Run> runs = runsFromJson(array(index, "runs"));
         return new SegmentIndex(smallNumber(index, "format"), text(index, "stream"), smallNumber(index, "restart"),
                 number(index, "sequence"), number(index, "firstByte"), number(index, "firstLine"), number(index, "bytes"), number(index, "lines"), runs,
                 positionsFromJson(object(index, "positions")), text(index, "opened"), text(index, "sealed"));

@@ -110,10 +110,6 @@ public final class SegmentWriter {
         return List.copyOf(runs);
     }
 
-    public long lines() {
-        return lines;
-    }
-
     public long bytes() {
         return bytes;
     }

@@ -34,8 +34,10 @@ import io.submarine.storage.retry.RetryPolicy;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.URI;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,12 +191,14 @@ final class LogShipperCommand implements Callable<Integer> {
             boolean fresh = !checkpoint.has(key);
             Spool.Recovered local = spool.recover(key, checkpoint.get(key), checkpoint::save);
             StreamState start = fresh ? StreamState.EMPTY : resume(store, directory, local.state());
-            if (start != local.state()) {
+            // Storage ahead of the work directory (or a new pod) leaves what the spool holds behind.
+            boolean fromSpool = start == local.state();
+            if (!fromSpool) {
                 local.discard();
             }
             LogStream stream = new LogStream(name, restart, directory, format, spool.directory(), segmentBytes, Clock.systemUTC(), start,
-                    start == local.state() ? local.open() : null, uploader::enqueue, checkpoint::save);
-            if (start == local.state()) {
+                    fromSpool ? local.open() : null, uploader::enqueue, checkpoint::save);
+            if (fromSpool) {
                 local.sealed().forEach(segment -> uploader.enqueue(stream, segment, stream.generation()));
             }
             if (fresh) {
@@ -211,7 +215,7 @@ final class LogShipperCommand implements Callable<Integer> {
             groups.put(FileGroup.parse(group.getKey(), group.getValue()), streams.open(group.getKey(), 0));
         }
         FileSources fileSources = new FileSources(groups, metrics, uploader, maxLineBytes, pollInterval, rotateWait,
-                multilinePattern == null ? LineGrouping.eachLine() : LineGrouping.continuationLines(multilinePattern), multilineWait, rotatedGlob,
+                multilinePattern == null ? LineGrouping.eachLine() : LineGrouping.continuationLines(multilinePattern), multilineWait, rotatedNames(),
                 startAtEnd);
         shipper.add(fileSources);
         ContainerLogs containerLogs = null;
@@ -357,17 +361,7 @@ final class LogShipperCommand implements Callable<Integer> {
         if (!startAt.equals("beginning") && !startAt.equals("end")) {
             throw config("--start-at must be 'beginning' or 'end', got '" + startAt + "'");
         }
-        if (rotatedGlob != null) {
-            try {
-                if (rotatedGlob.isEmpty() || rotatedGlob.contains("/")) {
-                    throw new IllegalArgumentException("no '/'");
-                }
-                java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
-            } catch (IllegalArgumentException e) {
-                throw config("--rotated-glob '" + rotatedGlob + "' must be a file name pattern in the followed file's directory, without '/': "
-                        + "e.g. 'app.*.log' (" + e.getMessage() + ")");
-            }
-        }
+        rotatedNames();
         if (maxLineBytes < 1024) {
             throw config("--max-line-bytes must be at least 1024");
         }
@@ -376,6 +370,22 @@ final class LogShipperCommand implements Callable<Integer> {
             files.forEach(FileGroup::parse);
         } catch (IllegalArgumentException e) {
             throw config(e.getMessage());
+        }
+    }
+
+    /** --rotated-glob as a matcher of file names; null if not given. */
+    private PathMatcher rotatedNames() {
+        if (rotatedGlob == null) {
+            return null;
+        }
+        try {
+            if (rotatedGlob.isEmpty() || rotatedGlob.contains("/")) {
+                throw new IllegalArgumentException("no '/'");
+            }
+            return FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
+        } catch (IllegalArgumentException e) {
+            throw config("--rotated-glob '" + rotatedGlob + "' must be a file name pattern in the followed file's directory, without '/': "
+                    + "e.g. 'app.*.log' (" + e.getMessage() + ")");
         }
     }
 

@@ -1,6 +1,5 @@
 package io.submarine.logshipper.ship;
 
-import io.submarine.logsegment.SegmentIndex;
 import io.submarine.logsegment.SegmentJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,9 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -89,24 +86,13 @@ public final class Checkpoint {
         if (open == null) {
             return null;
         }
-        List<Object> runs = new ArrayList<>();
-        for (SegmentIndex.Run run : open.runs()) {
-            runs.add(SegmentJson.fields("source", run.source(), "segmentOffset", run.segmentOffset(), "length", run.length(), "sourceByte",
-                    run.sourceByte(), "sourceLine", run.sourceLine(), "lines", run.lines()));
-        }
         return SegmentJson.fields("file", open.file(), "length", open.length(), "firstByte", open.firstByte(), "firstLine", open.firstLine(),
-                "opened", open.opened(), "runs", runs, "before", SegmentJson.positionsToJson(open.before()));
+                "opened", open.opened(), "runs", SegmentJson.runsToJson(open.runs()), "before", SegmentJson.positionsToJson(open.before()));
     }
 
     private static StreamState.OpenSegment openFromJson(Map<String, Object> open) throws IOException {
-        List<SegmentIndex.Run> runs = new ArrayList<>();
-        for (Object element : SegmentJson.array(open, "runs")) {
-            Map<String, Object> run = SegmentJson.object(element, "a run");
-            runs.add(new SegmentIndex.Run(SegmentJson.text(run, "source"), SegmentJson.number(run, "segmentOffset"), SegmentJson.number(run, "length"),
-                    SegmentJson.number(run, "sourceByte"), SegmentJson.number(run, "sourceLine"), SegmentJson.number(run, "lines")));
-        }
         return new StreamState.OpenSegment(SegmentJson.text(open, "file"), SegmentJson.number(open, "length"), SegmentJson.number(open, "firstByte"),
-                SegmentJson.number(open, "firstLine"), SegmentJson.text(open, "opened"), runs,
+                SegmentJson.number(open, "firstLine"), SegmentJson.text(open, "opened"), SegmentJson.runsFromJson(SegmentJson.array(open, "runs")),
                 SegmentJson.positionsFromJson(SegmentJson.object(open, "before")));
     }
 }

@@ -1,5 +1,6 @@
 package io.submarine.logshipper.ship;
 
+import io.submarine.logsegment.Position;
 import io.submarine.logsegment.SegmentJson;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.storage.BlobStore;
@@ -169,8 +170,8 @@ public final class Shipper {
 
     private void writeComplete(LogStream stream) throws IOException {
         StreamState state = checkpoint.get(stream.key());
-        long lostBytes = state.positions().values().stream().mapToLong(io.submarine.logsegment.Position::lostBytes).sum();
-        long gaps = state.positions().values().stream().mapToLong(io.submarine.logsegment.Position::gaps).sum();
+        long lostBytes = state.positions().values().stream().mapToLong(Position::lostBytes).sum();
+        long gaps = state.positions().values().stream().mapToLong(Position::gaps).sum();
         Map<String, Object> totals = SegmentJson.fields("format", 1, "stream", stream.name(), "restart", stream.restart(), "segments",
                 state.nextSequence(), "bytes", state.bytes(), "lines", state.lines(), "lostBytes", lostBytes, "gaps", gaps,
                 "sources", new ArrayList<>(state.positions().keySet()), "completed", clock.instant().toString());

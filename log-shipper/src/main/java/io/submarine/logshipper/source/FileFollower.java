@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -87,11 +87,11 @@ public final class FileFollower {
     /**
      * @param rotateWait how long a file renamed or deleted away is still watched for lines its
      *     writer adds before the next file is read (writers reopen only at their next check)
-     * @param rotatedGlob file names beside {@code path} that are its rotations besides those named
+     * @param rotatedNames file names beside {@code path} that are its rotations besides those named
      *     after it (see {@link RotatedFiles}); null for none
      */
     public FileFollower(Path path, LogStream stream, ShipperMetrics metrics, int maxLineBytes, Duration rotateWait, LineGrouping grouping,
-            Duration groupWait, String rotatedGlob, boolean startAtEnd) {
+            Duration groupWait, PathMatcher rotatedNames, boolean startAtEnd) {
         this.path = path;
         this.source = path.toString();
         this.stream = stream;
@@ -100,7 +100,7 @@ public final class FileFollower {
         this.rotateWaitNanos = rotateWait.toNanos();
         this.grouping = grouping;
         this.groupWaitNanos = groupWait.toNanos();
-        this.rotations = new RotatedFiles(path, rotatedGlob);
+        this.rotations = new RotatedFiles(path, rotatedNames);
         this.startAtEnd = startAtEnd;
     }
 
@@ -218,7 +218,7 @@ public final class FileFollower {
     private boolean truncated() throws IOException {
         byte[] head = fingerprint();
         for (int attempt = 0; attempt < 5 && head.length > 0; attempt++) {
-            RotatedFiles.Sibling copy = find(sibling -> !sibling.key().equals(position.anchor()) && sibling.startsWith(head));
+            RotatedFiles.Sibling copy = find(rotations.list(), sibling -> !sibling.key().equals(position.anchor()) && sibling.startsWith(head));
             if (copy == null) {
                 break;
             }
@@ -319,7 +319,7 @@ public final class FileFollower {
             }
         }
         seenAtPath.clear();
-        return open(path, key, 0, modifiedNanos(live));
+        return open(path, key, 0, RotatedFiles.modifiedNanos(live));
     }
 
     /** Remembers the file now at the path (not the one being read) with its first bytes, to be accounted for later. */
@@ -350,7 +350,7 @@ public final class FileFollower {
     /** The first bytes of the file at {@code file}; none if it is gone or cannot be read. */
     private static byte[] head(Path file) throws IOException {
         try (LogFile opened = LogFile.open(file)) {
-            return opened.compressed() ? new byte[0] : head(opened, RotatedFiles.HEAD_BYTES);
+            return opened.compressed() ? new byte[0] : opened.head(RotatedFiles.HEAD_BYTES);
         } catch (NoSuchFileException | java.nio.file.AccessDeniedException gone) {
             return new byte[0];
         }
@@ -414,9 +414,9 @@ public final class FileFollower {
         if (position.anchor().isEmpty()) {
             BasicFileAttributes live = attributes(path);
             if (startAtEnd && live != null) {
-                open(path, key(live), 0, modifiedNanos(live));
+                open(path, key(live), 0, RotatedFiles.modifiedNanos(live));
                 long end = current.size();
-                reanchor(position.anchor(), HexFormat.of().formatHex(head(current, RotatedFiles.HEAD_BYTES)), end);
+                reanchor(position.anchor(), HexFormat.of().formatHex(current.head(RotatedFiles.HEAD_BYTES)), end);
                 LOG.info("{}: starting at its end (byte {}), as --start-at end asks", source, end);
                 return;
             }
@@ -427,7 +427,7 @@ public final class FileFollower {
         }
         byte[] head = fingerprint();
         BasicFileAttributes live = attributes(path);
-        if (live != null && position.anchor().equals(key(live)) && open(path, position.anchor(), position.offset(), modifiedNanos(live))) {
+        if (live != null && position.anchor().equals(key(live)) && open(path, position.anchor(), position.offset(), RotatedFiles.modifiedNanos(live))) {
             seen(live);
             if (live.size() < position.offset() || !startsWith(current, head)) {
                 truncated();
@@ -439,9 +439,11 @@ public final class FileFollower {
         // Renamed (the same inode, beginning as it did), else a copy or its compressed form (the same first bytes);
         // listed again if a rotation moved another file to its name before it was opened.
         for (int attempt = 0; attempt < 5; attempt++) {
-            RotatedFiles.Sibling found = find(sibling -> !sibling.compressed() && sibling.key().equals(position.anchor()) && sibling.startsWith(head));
+            List<RotatedFiles.Sibling> siblings = rotations.list();
+            RotatedFiles.Sibling found = find(siblings, sibling -> !sibling.compressed() && sibling.key().equals(position.anchor())
+                    && sibling.startsWith(head));
             if (found == null && head.length > 0) {
-                found = find(sibling -> sibling.startsWith(head) && (sibling.compressed() || sibling.size() >= position.offset()));
+                found = find(siblings, sibling -> sibling.startsWith(head) && (sibling.compressed() || sibling.size() >= position.offset()));
             }
             if (found == null) {
                 break;
@@ -466,9 +468,9 @@ public final class FileFollower {
     }
 
     /** The oldest rotated sibling that {@code wanted} accepts, preferring a plain file to a compressed one. */
-    private RotatedFiles.Sibling find(java.util.function.Predicate<RotatedFiles.Sibling> wanted) throws IOException {
+    private static RotatedFiles.Sibling find(List<RotatedFiles.Sibling> siblings, java.util.function.Predicate<RotatedFiles.Sibling> wanted) {
         RotatedFiles.Sibling compressed = null;
-        for (RotatedFiles.Sibling sibling : rotations.list()) {
+        for (RotatedFiles.Sibling sibling : siblings) {
             if (wanted.test(sibling)) {
                 if (!sibling.compressed()) {
                     return sibling;
@@ -483,7 +485,7 @@ public final class FileFollower {
     private void seen(BasicFileAttributes file) {
         currentSize = file.size();
         if (file.size() > 0) {
-            currentModified = Math.max(currentModified, modifiedNanos(file));
+            currentModified = Math.max(currentModified, RotatedFiles.modifiedNanos(file));
         }
     }
 
@@ -522,18 +524,7 @@ public final class FileFollower {
 
     /** Whether {@code file} (read from its start) begins with {@code head}. */
     private static boolean startsWith(LogFile file, byte[] head) throws IOException {
-        return head.length == 0 || Arrays.equals(head(file, head.length), head);
-    }
-
-    /** The first {@code length} bytes of {@code file}, fewer if it is shorter. */
-    private static byte[] head(LogFile file, int length) throws IOException {
-        ByteBuffer start = ByteBuffer.allocate(length);
-        while (start.hasRemaining()) {
-            if (file.read(start, start.position()) <= 0) {
-                break;
-            }
-        }
-        return Arrays.copyOf(start.array(), start.position());
+        return head.length == 0 || Arrays.equals(file.head(head.length), head);
     }
 
     private boolean appendBytes(byte[] data, int length, long lines) throws IOException {
@@ -589,10 +580,6 @@ public final class FileFollower {
         return attributes.fileKey() == null ? null : attributes.fileKey().toString();
     }
 
-    private static long modifiedNanos(BasicFileAttributes attributes) {
-        FileTime time = attributes.lastModifiedTime();
-        return time.toInstant().getEpochSecond() * 1_000_000_000L + time.toInstant().getNano();
-    }
 
     private static BasicFileAttributes attributes(Path file) throws IOException {
         try {

@@ -9,6 +9,7 @@ import io.submarine.sidecar.cli.Durations;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +21,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +48,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private final Duration rotateWait;
     private final LineGrouping grouping;
     private final Duration groupWait;
-    private final String rotatedGlob;
-    private final java.nio.file.PathMatcher rotatedMatcher;
+    private final PathMatcher rotatedNames;
     /** Files present at the first scan of a fresh work directory begin at their end (--start-at end). */
     private boolean startAtEnd;
     private final Map<Path, FileFollower> followers = new LinkedHashMap<>();
@@ -65,13 +66,12 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     private long lastScan;
 
     /**
-     * @param rotatedGlob file names beside a followed file that are its rotations too (see {@link RotatedFiles}); null for none
+     * @param rotatedNames file names beside a followed file that are its rotations too (see {@link RotatedFiles}); null for none
      * @param startAtEnd files found by the first scan begin at their end, their rotated siblings left out
      */
     public FileSources(Map<FileGroup, LogStream> groups, ShipperMetrics metrics, Uploader uploader, int maxLineBytes, Duration pollInterval,
-            Duration rotateWait, LineGrouping grouping, Duration groupWait, String rotatedGlob, boolean startAtEnd) {
-        this.rotatedGlob = rotatedGlob;
-        this.rotatedMatcher = rotatedGlob == null ? null : java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
+            Duration rotateWait, LineGrouping grouping, Duration groupWait, PathMatcher rotatedNames, boolean startAtEnd) {
+        this.rotatedNames = rotatedNames;
         this.startAtEnd = startAtEnd;
         this.groups = groups;
         this.metrics = metrics;
@@ -171,7 +171,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
                     continue;
                 }
                 LOG.info("following {} into stream {}", file, group.getValue().key());
-                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, rotateWait, grouping, groupWait, rotatedGlob,
+                followers.put(file, new FileFollower(file, group.getValue(), metrics, maxLineBytes, rotateWait, grouping, groupWait, rotatedNames,
                         startAtEnd));
             }
         }
@@ -179,17 +179,7 @@ public final class FileSources implements Shipper.Source, AutoCloseable {
     }
 
     private boolean rotationOfAnother(Path file, List<Path> matches) {
-        for (Path live : followers.keySet()) {
-            if (RotatedFiles.isRotationOf(file, live, rotatedMatcher)) {
-                return true;
-            }
-        }
-        for (Path live : matches) {
-            if (RotatedFiles.isRotationOf(file, live, rotatedMatcher)) {
-                return true;
-            }
-        }
-        return false;
+        return Stream.concat(followers.keySet().stream(), matches.stream()).anyMatch(live -> RotatedFiles.isRotationOf(file, live, rotatedNames));
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -43,13 +44,6 @@ final class LogFile implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
-        }
-    }
-
-    /** The compression {@code file} begins with, or null for a plain file. */
-    static Compression compression(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return compression(channel);
         }
     }
 
@@ -114,8 +108,17 @@ final class LogFile implements AutoCloseable {
         return read;
     }
 
+    /** The file's first {@code length} (decompressed) bytes, fewer if it is shorter. */
+    byte[] head(int length) throws IOException {
+        ByteBuffer start = ByteBuffer.allocate(length);
+        while (start.hasRemaining() && read(start, start.position()) > 0) {
+            // Reads the head, however the file hands it out.
+        }
+        return Arrays.copyOf(start.array(), start.position());
+    }
+
     /** The file's (decompressed) bytes from its start, through the handle opened; closing the stream leaves the file open. */
-    InputStream stream() throws IOException {
+    private InputStream stream() throws IOException {
         channel.position(0);
         InputStream raw = new BufferedInputStream(new java.io.FilterInputStream(Channels.newInputStream(channel)) {
             @Override
@@ -123,14 +126,15 @@ final class LogFile implements AutoCloseable {
                 // The file is closed with this LogFile, not with one of its streams.
             }
         }, 64 * 1024);
-        InputStream in = switch (compression == null ? "" : compression.name()) {
-            case "GZIP" -> new GZIPInputStream(raw, 64 * 1024);
-            case "ZSTD" -> new ZstdInputStream(raw);
-            case "XZ" -> new XZCompressorInputStream(raw);
-            case "BZIP2" -> new BZip2CompressorInputStream(raw, true);
-            default -> raw;
+        if (compression == null) {
+            return raw;
+        }
+        return switch (compression) {
+            case GZIP -> new GZIPInputStream(raw, 64 * 1024);
+            case ZSTD -> new ZstdInputStream(raw);
+            case XZ -> new XZCompressorInputStream(raw);
+            case BZIP2 -> new BZip2CompressorInputStream(raw, true);
         };
-        return in;
     }
 
     @Override

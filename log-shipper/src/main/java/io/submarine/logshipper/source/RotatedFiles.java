@@ -1,20 +1,21 @@
 package io.submarine.logshipper.source;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,11 +50,16 @@ public final class RotatedFiles {
 
     private final Path live;
     private final PathMatcher rotatedGlob;
+    /**
+     * Siblings as last listed, by identity: one unchanged since (size and time) has the same first
+     * bytes, so a listing does not open and decompress every rotation kept again.
+     */
+    private Map<String, Sibling> listed = Map.of();
 
     /** @param rotatedGlob file names (in the live file's directory) that are its rotations too; null for none */
-    public RotatedFiles(Path live, String rotatedGlob) {
+    public RotatedFiles(Path live, PathMatcher rotatedGlob) {
         this.live = live;
-        this.rotatedGlob = rotatedGlob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + rotatedGlob);
+        this.rotatedGlob = rotatedGlob;
     }
 
     /** Whether {@code file}'s name makes it a rotation of {@code live}'s. */
@@ -73,13 +79,16 @@ public final class RotatedFiles {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(live.getParent())) {
             for (Path file : files) {
                 if (isRotationOf(file, live, rotatedGlob)) {
-                    Sibling sibling = describe(file);
+                    Sibling sibling = describe(file, listed);
                     if (sibling != null) {
                         found.add(sibling);
                     }
                 }
             }
         }
+        Map<String, Sibling> byKey = new HashMap<>();
+        found.forEach(sibling -> byKey.put(sibling.key(), sibling));
+        listed = byKey;
         found.sort(Comparator.comparingLong(Sibling::modified).thenComparing(RotatedFiles::rotationNumber, Comparator.reverseOrder())
                 .thenComparing(sibling -> sibling.path().getFileName().toString()));
         return found;
@@ -91,26 +100,33 @@ public final class RotatedFiles {
         return number.find() ? Long.parseLong(number.group(1)) : 0;
     }
 
-    /** {@code file} as a sibling, or null if it is not a regular file the shipper can read now. */
-    static Sibling describe(Path file) throws IOException {
+    /** {@code file} as a sibling, or null if it is not a regular file the shipper can read now; {@code known} may already say. */
+    private static Sibling describe(Path file, Map<String, Sibling> known) throws IOException {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!attributes.isRegularFile() || attributes.fileKey() == null) {
                 return null;
             }
-            boolean compressed = LogFile.compression(file) != null;
-            byte[] head;
-            try (LogFile opened = LogFile.open(file); InputStream in = opened.stream()) {
-                head = in.readNBytes(HEAD_BYTES);
-            } catch (IOException unfinished) {
-                // A compressed file still being written (logrotate compressing it): not this listing's.
+            String key = attributes.fileKey().toString();
+            long modified = modifiedNanos(attributes);
+            Sibling before = known.get(key);
+            if (before != null && before.path().equals(file) && before.modified() == modified && before.size() == attributes.size()) {
+                return before;
+            }
+            try (LogFile opened = LogFile.open(file)) {
+                return new Sibling(file, key, opened.compressed(), modified, attributes.size(), opened.head(HEAD_BYTES));
+            } catch (IOException goneOrUnfinished) {
+                // Gone meanwhile, or a compressed file still being written (logrotate compressing it): not this listing's.
                 return null;
             }
-            long modified = attributes.lastModifiedTime().toInstant().getEpochSecond() * 1_000_000_000L
-                    + attributes.lastModifiedTime().toInstant().getNano();
-            return new Sibling(file, attributes.fileKey().toString(), compressed, modified, attributes.size(), head);
         } catch (NoSuchFileException | AccessDeniedException gone) {
             return null;
         }
+    }
+
+    /** A file's modification time in nanoseconds since the epoch: rotation order. */
+    static long modifiedNanos(BasicFileAttributes attributes) {
+        FileTime time = attributes.lastModifiedTime();
+        return time.toInstant().getEpochSecond() * 1_000_000_000L + time.toInstant().getNano();
     }
 }

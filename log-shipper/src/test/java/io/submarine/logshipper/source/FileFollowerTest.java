@@ -429,7 +429,7 @@ class FileFollowerTest {
         append(log, "today\n");
         LogStream stream = stream(StreamState.EMPTY);
         pollUntilQuiet(new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT, LineGrouping.eachLine(), Duration.ZERO,
-                "app.*-*-*.log", false));
+                java.nio.file.FileSystems.getDefault().getPathMatcher("glob:app.*-*-*.log"), false));
         assertThat(shipped(stream)).isEqualTo("yesterday, as log4j names it\ntoday\n");
     }
 }
