@@ -131,21 +131,25 @@ class LogShipperTest {
     }
 
     @Test
-    void aFileDeletedBeforeItWasReadIsNamedCountedAndInComplete() throws Exception {
+    void startedAtTheEndOnAFreshWorkDirectoryItShipsOnlyWhatIsWrittenAfterwards() throws Exception {
         Path log = scenario.logs.resolve("app.log");
+        Files.writeString(scenario.logs.resolve("app.log.1"), "rotated before the start\n");
+        Files.writeString(log, "written before the start\n");
+        try (ShipperProcess shipper = scenario.start("--start-at", "end")) {
+            shipper.healthPort(Duration.ofSeconds(60));
+            shipper.awaitOutput("as --start-at end asks", Duration.ofSeconds(30));
+            Files.writeString(log, "after\n", java.nio.file.StandardOpenOption.APPEND);
+            Thread.sleep(500);
+            assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
+        }
+        assertThat(new String(scenario.remote("main").content(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("after\n");
+    }
+
+    @Test
+    void aFileDeletedBeforeItWasReadIsNamedCountedAndInComplete() throws Exception {
         try (ShipperProcess shipper = scenario.start("--rotate-wait", "PT3S")) {
             int port = shipper.healthPort(Duration.ofSeconds(60));
-            Files.writeString(log, "one\n");
-            ShipperProcess.await("the first line read", () -> ShipperProcess.metric(port, "logshipper_read_lines_total") == 1);
-            // While the shipper waits out the rotate wait on app.log.1, "two" comes to the path and is seen there,
-            // then is rotated away and deleted before its turn: its 4 bytes are gone.
-            Files.move(log, scenario.logs.resolve("app.log.1"));
-            Files.writeString(log, "two\n");
-            Thread.sleep(500);
-            Files.move(log, scenario.logs.resolve("app.log.2"));
-            Files.delete(scenario.logs.resolve("app.log.2"));
-            Files.writeString(log, "three\n");
-            ShipperProcess.await("the loss counted", () -> ShipperProcess.metric(port, "logshipper_lost_bytes_total") == 4);
+            scenario.loseAFileSeenAtThePath(port);
             assertThat(ShipperProcess.metric(port, "logshipper_read_gaps_total")).isEqualTo(1);
             assertThat(shipper.terminate(Duration.ofSeconds(60))).as("exit code; output:\n%s", shipper.output()).isZero();
             assertThat(shipper.output()).contains("was rotated away and deleted before it was read: its bytes from 0 to 4 are lost");

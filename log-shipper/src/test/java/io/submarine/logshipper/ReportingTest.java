@@ -31,14 +31,9 @@ class ReportingTest {
 
     @Test
     void everySegmentIsReportedOnceEvenWhenTheMetastoreStartsLate() throws Exception {
-        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter rep-token-55\nreader read-token-66\n");
         Path token = Files.writeString(dir.resolve("token"), "rep-token-55");
         int port = Fixtures.freePort();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        try (BlobStores store = BlobStores.load(StorageConfig.empty());
-                ExternalServer metastore = new ExternalServer("metastore", List.of(java, "-cp", System.getProperty("java.class.path"),
-                        "io.submarine.metastore.Metastore", "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(),
-                        "--token-file", tokens.toString()), Map.of(), port, dir.resolve("metastore.log"), Duration.ofSeconds(60))) {
+        try (BlobStores store = BlobStores.load(StorageConfig.empty()); ExternalServer metastore = metastore(port)) {
             Scenario scenario = new Scenario(dir, dir.resolve("remote").toUri().toString(), Map.of(), store);
             LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 21);
             try (writer; ShipperProcess shipper = scenario.start("--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", token.toString())) {
@@ -75,5 +70,36 @@ class ReportingTest {
             Scenario.assertSameBytes("lines 100 to 400 through the metastore", log.body(),
                     String.join("", Arrays.copyOfRange(lines, 100, 400)).getBytes(StandardCharsets.ISO_8859_1));
         }
+    }
+
+    @Test
+    void aLossReachesTheMetastoreInTheSegmentReports() throws Exception {
+        int port = Fixtures.freePort();
+        try (BlobStores store = BlobStores.load(StorageConfig.empty()); ExternalServer metastore = metastore(port)) {
+            metastore.start();
+            Scenario scenario = new Scenario(dir, dir.resolve("remote").toUri().toString(), Map.of(), store);
+            try (ShipperProcess shipper = scenario.start("--rotate-wait", "PT3S", "--metastore-url", "http://127.0.0.1:" + port,
+                    "--metastore-token-file", Files.writeString(dir.resolve("token"), "rep-token-55").toString())) {
+                scenario.loseAFileSeenAtThePath(shipper.healthPort(Duration.ofSeconds(60)));
+                assertThat(shipper.terminate(Duration.ofSeconds(60))).isZero();
+            }
+            HttpResponse<String> listing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/v1/reports/log-segments?namespace=team-a&pod=train-7&limit=1000"))
+                    .header("Authorization", "Bearer read-token-66").build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode items = new ObjectMapper().readTree(listing.body()).path("items");
+            JsonNode last = items.get(items.size() - 1).path("payload");
+            assertThat(last.path("endLine").asLong()).isEqualTo(2);
+            assertThat(last.path("lostBytes").asLong()).isEqualTo(4);
+            assertThat(last.path("gaps").asLong()).isEqualTo(1);
+        }
+    }
+
+    /** The real metastore in its own process on {@code port}, not started yet; tokens for a reporter and a reader. */
+    private ExternalServer metastore(int port) throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter rep-token-55\nreader read-token-66\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ExternalServer("metastore", List.of(java, "-cp", System.getProperty("java.class.path"), "io.submarine.metastore.Metastore",
+                "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(), "--token-file", tokens.toString()), Map.of(), port,
+                dir.resolve("metastore.log"), Duration.ofSeconds(60));
     }
 }

@@ -149,4 +149,22 @@ final class Scenario {
         assertThat(remote.complete()).as("_COMPLETE").isPresent();
         assertThat(remote.complete().get()).contains("\"lines\":" + (writer.linesWritten() + 1), "\"bytes\":" + writer.written().length);
     }
+
+    /**
+     * Writes "one", then rotates it away and, while the shipper (started with a long rotate wait)
+     * waits it out, brings "two" to the path, where the shipper sees it, and rotates "two" away and
+     * deletes it before its turn; then "three". Returns once the shipper has counted the 4 bytes lost.
+     */
+    void loseAFileSeenAtThePath(int healthPort) throws Exception {
+        Path log = logs.resolve("app.log");
+        Files.writeString(log, "one\n");
+        ShipperProcess.await("the first line read", () -> ShipperProcess.metric(healthPort, "logshipper_read_lines_total") == 1);
+        Files.move(log, logs.resolve("app.log.1"));
+        Files.writeString(log, "two\n");
+        Thread.sleep(500);
+        Files.move(log, logs.resolve("app.log.2"));
+        Files.delete(logs.resolve("app.log.2"));
+        Files.writeString(log, "three\n");
+        ShipperProcess.await("the loss counted", () -> ShipperProcess.metric(healthPort, "logshipper_lost_bytes_total") == 4);
+    }
 }
