@@ -147,6 +147,22 @@ class LocalizerTest {
     }
 
     @Test
+    void aTarHeaderFailingItsChecksumFailsAtOnceWithItsOffsetAndNothingInPlace() throws Exception {
+        byte[] tar = new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(new java.io.ByteArrayInputStream(
+                tarGz(new java.util.LinkedHashMap<>(Map.of("train.py", "print(1)\n"))))).readAllBytes();
+        byte[] two = Arrays.copyOf(tar, tar.length + 1024);
+        // A second member after the first (header and one block of data), its checksum's last digit changed.
+        System.arraycopy(tar, 0, two, 1024, 512);
+        two[1024 + 153] = (byte) (two[1024 + 153] == '7' ? '6' : two[1024 + 153] + 1);
+        Path file = Files.write(work.resolve("project.tar"), two);
+        LoggedRun run = LoggedRun.of(() -> localize("--type", "archive", "--url", "file://" + file, "--max-attempts", "3"));
+        assertThat(run.exit()).isEqualTo(ExitCode.INVALID_CONTENT.code());
+        assertThat(run.log()).contains("the tar header at byte 1024 fails its checksum").doesNotContain("retrying");
+        assertThat(code.resolve("project")).doesNotExist();
+        assertThat(hiddenLeftovers(code)).isEmpty();
+    }
+
+    @Test
     void aHostileArchiveIsRefusedWithNothingWritten() throws Exception {
         Path hostile = work.resolve("zip-slip.tar");
         try (InputStream in = getClass().getResourceAsStream("/testdata/archives/snyk_zip-slip/zip-slip.tar")) {

@@ -186,7 +186,7 @@ public final class ArchiveUnpacker {
     private void unpackStream(InputStream in, String type, Writer writer, ContentInputStream.Source source) throws IOException {
         ArchiveInputStream<?> archive;
         try {
-            archive = new ArchiveStreamFactory().createArchiveInputStream(type, in);
+            archive = type.equals(ArchiveStreamFactory.TAR) ? new CheckedTarInputStream(in) : new ArchiveStreamFactory().createArchiveInputStream(type, in);
         } catch (ArchiveException e) {
             throw new UnsafeArchiveException("cannot read the " + type + " archive: " + e.getMessage(), e);
         }
