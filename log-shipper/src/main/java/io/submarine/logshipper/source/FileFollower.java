@@ -126,7 +126,8 @@ public final class FileFollower {
             return true;
         }
         if (current == null) {
-            return openLive();
+            // Nothing was at the path: a file may have come and been rotated away since, so the siblings are looked at too.
+            return openNext();
         }
         buffer.clear();
         int read = current.read(buffer, position.offset());
@@ -239,10 +240,7 @@ public final class FileFollower {
         return next();
     }
 
-    /**
-     * The file being read is finished: reads next the oldest rotated sibling modified after it, or
-     * seen at the path after it (not one already read), else the file at the path.
-     */
+    /** The file being read is finished: remembered as read, and the next one opened. */
     private boolean next() throws IOException {
         byte[] finished = fingerprint();
         if (finished.length > 0) {
@@ -254,28 +252,56 @@ public final class FileFollower {
             }
         }
         closeCurrent();
+        return openNext();
+    }
+
+    /**
+     * Opens the oldest rotated sibling modified after the file finished, or seen at the path after
+     * it (not one already read), else the file at the path; false if there is none.
+     */
+    private boolean openNext() throws IOException {
         // Listed, then opened by name: a rotation in between moves another file to that name, so
         // the file opened is checked and, if it is another, the directory listed again.
         for (int attempt = 0; attempt < 5; attempt++) {
-            List<RotatedFiles.Sibling> siblings = rotations.list();
-            RotatedFiles.Sibling next = null;
-            for (RotatedFiles.Sibling sibling : siblings) {
-                // An empty file has nothing to ship (and, without first bytes, could not be told from one read already).
-                if (sibling.head().length > 0 && (sibling.modified() >= currentModified || wasSeenAtPath(sibling)) && !alreadyRead(sibling)
-                        && !(sibling.compressed() && hasPlainTwin(sibling, siblings))) {
-                    next = sibling;
-                    break;
+            RotatedFiles.Sibling sibling = nextSibling(rotations.list());
+            if (sibling != null) {
+                if (open(sibling, 0)) {
+                    LOG.info("{}: reading {}, rotated after the file before it", source, sibling.path());
+                    return true;
                 }
+                continue;
             }
-            if (next == null) {
-                break;
+            BasicFileAttributes live = attributes(path);
+            if (live == null) {
+                return false;
             }
-            if (open(next, 0)) {
-                LOG.info("{}: reading {}, rotated after the file before it", source, next.path());
-                return true;
+            String key = key(live);
+            LogFile opened = openAs(path, key, new byte[0]);
+            if (opened == null) {
+                continue;
+            }
+            // The file at the path when the siblings were listed may have been rotated among them
+            // since, another taking its place: then it comes first (a fresh program is slow enough for that).
+            if (nextSibling(rotations.list()) != null) {
+                opened.close();
+                continue;
+            }
+            accountForSeen(key, opened.head(RotatedFiles.HEAD_BYTES));
+            return install(opened, key, 0, RotatedFiles.modifiedNanos(live));
+        }
+        return false;
+    }
+
+    /** The sibling to read next, or null if the file at the path is next. */
+    private RotatedFiles.Sibling nextSibling(List<RotatedFiles.Sibling> siblings) {
+        for (RotatedFiles.Sibling sibling : siblings) {
+            // An empty file has nothing to ship (and, without first bytes, could not be told from one read already).
+            if (sibling.head().length > 0 && (sibling.modified() >= currentModified || wasSeenAtPath(sibling)) && !alreadyRead(sibling)
+                    && !(sibling.compressed() && hasPlainTwin(sibling, siblings))) {
+                return sibling;
             }
         }
-        return openLive();
+        return null;
     }
 
     /** Whether {@code sibling} came to the path after the file being read: it is next, whatever its time says. */
@@ -302,14 +328,8 @@ public final class FileFollower {
         return false;
     }
 
-    /** Opens the file at the path from its start; false if there is none (yet). */
-    private boolean openLive() throws IOException {
-        BasicFileAttributes live = attributes(path);
-        if (live == null) {
-            return false;
-        }
-        String key = key(live);
-        byte[] liveHead = head(path);
+    /** Says the loss of each file seen at the path that was neither read nor is the one there now ({@code key}, beginning with {@code liveHead}). */
+    private void accountForSeen(String key, byte[] liveHead) throws IOException {
         for (Seen seen : seenAtPath) {
             boolean stillAtPath = seen.key().equals(key) && compatible(liveHead, seen.head());
             boolean read = finishedHeads.stream().anyMatch(head -> compatible(head, seen.head()));
@@ -319,7 +339,6 @@ public final class FileFollower {
             }
         }
         seenAtPath.clear();
-        return open(path, key, 0, RotatedFiles.modifiedNanos(live));
     }
 
     /** Remembers the file now at the path (not the one being read) with its first bytes, to be accounted for later. */
@@ -358,30 +377,32 @@ public final class FileFollower {
 
     /** Opens a rotated sibling as listed, to read from {@code offset}; false if it is no longer there under that name. */
     private boolean open(RotatedFiles.Sibling sibling, long offset) throws IOException {
-        return open(sibling.path(), sibling.key(), offset, sibling.modified(), sibling.head());
-    }
-
-    private boolean open(Path file, String key, long offset, long modified) throws IOException {
-        return open(file, key, offset, modified, new byte[0]);
+        LogFile opened = openAs(sibling.path(), sibling.key(), sibling.head());
+        return opened != null && install(opened, sibling.key(), offset, sibling.modified());
     }
 
     /**
-     * Opens {@code file}, identity {@code key}, to read from {@code offset}; false if it is gone, or
-     * no longer begins with {@code head} (another file took its name).
+     * Opens {@code file} if it is still the file of identity {@code key} beginning with {@code head};
+     * null if it is gone, or another file took its name.
      */
-    private boolean open(Path file, String key, long offset, long modified, byte[] head) throws IOException {
+    private static LogFile openAs(Path file, String key, byte[] head) throws IOException {
         LogFile opened;
         try {
             opened = LogFile.open(file);
         } catch (NoSuchFileException gone) {
-            return false;
+            return null;
         }
         // Stat, open, stat: the same identity before and after means the file opened is that one
         // (rotation moves files on, never back); and it must still begin as listed.
         if (!key.equals(fileKey(file)) || !startsWith(opened, head)) {
             opened.close();
-            return false;
+            return null;
         }
+        return opened;
+    }
+
+    /** Reads {@code opened}, identity {@code key}, from {@code offset} on. */
+    private boolean install(LogFile opened, String key, long offset, long modified) throws IOException {
         closeCurrent();
         current = opened;
         currentModified = modified;
@@ -414,7 +435,13 @@ public final class FileFollower {
         if (position.anchor().isEmpty()) {
             BasicFileAttributes live = attributes(path);
             if (startAtEnd && live != null) {
-                open(path, key(live), 0, RotatedFiles.modifiedNanos(live));
+                LogFile opened = openAs(path, key(live), new byte[0]);
+                if (opened == null) {
+                    // Replaced between the stat and the open: sought again at the next poll.
+                    generation = -1;
+                    return;
+                }
+                install(opened, key(live), 0, RotatedFiles.modifiedNanos(live));
                 long end = current.size();
                 reanchor(position.anchor(), HexFormat.of().formatHex(current.head(RotatedFiles.HEAD_BYTES)), end);
                 LOG.info("{}: starting at its end (byte {}), as --start-at end asks", source, end);
@@ -427,7 +454,9 @@ public final class FileFollower {
         }
         byte[] head = fingerprint();
         BasicFileAttributes live = attributes(path);
-        if (live != null && position.anchor().equals(key(live)) && open(path, position.anchor(), position.offset(), RotatedFiles.modifiedNanos(live))) {
+        LogFile resumed = live != null && position.anchor().equals(key(live)) ? openAs(path, position.anchor(), new byte[0]) : null;
+        if (resumed != null) {
+            install(resumed, position.anchor(), position.offset(), RotatedFiles.modifiedNanos(live));
             seen(live);
             if (live.size() < position.offset() || !startsWith(current, head)) {
                 truncated();
@@ -460,8 +489,9 @@ public final class FileFollower {
                     + "are lost", source, position.anchor(), position.offset(), position.offset()), 0);
         }
         if (currentModified == 0) {
-            // Written by a shipper that kept no time: which siblings came after it is not known.
-            openLive();
+            // Written by a shipper that kept no time: which siblings came after it is not known, so none is read.
+            currentModified = Long.MAX_VALUE;
+            openNext();
         } else {
             next();
         }

@@ -264,6 +264,62 @@ class FileFollowerTest {
     }
 
     @Test
+    void aFileThatCameToAnEmptyPathAndWasRotatedAwayBeforeThePollIsRead() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = follower(log, stream);
+        pollUntilQuiet(follower);
+        Files.move(log, dir.resolve("app.log.1"));
+        pollUntilQuiet(follower);
+        // Nothing at the path now; before the next poll a file comes, is written and rotated, and another comes.
+        append(log, "two\n");
+        Files.move(dir.resolve("app.log.1"), dir.resolve("app.log.2"));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "three\n");
+        pollUntilQuiet(follower);
+        assertThat(shipped(stream)).isEqualTo("one\ntwo\nthree\n");
+    }
+
+    @Test
+    void aFileRotatedAwayBeforeTheFirstPollFoundItIsRead() throws Exception {
+        Path log = dir.resolve("app.log");
+        LogStream stream = stream(StreamState.EMPTY);
+        FileFollower follower = follower(log, stream);
+        pollUntilQuiet(follower);
+        append(log, "one\n");
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, "two\n");
+        pollUntilQuiet(follower);
+        assertThat(shipped(stream)).isEqualTo("one\ntwo\n");
+    }
+
+    @Test
+    void aRotationWhileTheSiblingsAreListedDoesNotSkipTheFileThatWasAtThePath() throws Exception {
+        Path log = dir.resolve("app.log");
+        append(log, "one\n");
+        append(dir.resolve("unrelated.txt"), "x\n");
+        LogStream stream = stream(StreamState.EMPTY);
+        // The rotated-glob matcher is asked about each file while the directory is listed: the rotation happens right then.
+        java.util.concurrent.atomic.AtomicBoolean rotated = new java.util.concurrent.atomic.AtomicBoolean();
+        java.nio.file.PathMatcher rotateWhileListed = name -> {
+            if (rotated.compareAndSet(false, true)) {
+                try {
+                    Files.move(log, dir.resolve("app.log.1"));
+                    append(log, "two\n");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+            return false;
+        };
+        pollUntilQuiet(new FileFollower(log, stream, new ShipperMetrics(), 1 << 20, ROTATE_WAIT, LineGrouping.eachLine(), Duration.ZERO,
+                rotateWhileListed, false));
+        assertThat(rotated).isTrue();
+        assertThat(shipped(stream)).isEqualTo("one\ntwo\n");
+    }
+
+    @Test
     void aRotatedFileItsWriterLeftLongAgoIsNotWaitedFor() throws Exception {
         LogStream stream = stream(StreamState.EMPTY);
         Duration rotateWait = Duration.ofSeconds(3);
