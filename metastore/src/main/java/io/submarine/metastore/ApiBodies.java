@@ -8,20 +8,40 @@ import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 
-/** Request bodies as JSON objects, or a 400 that says the body isn't one. */
+/**
+ * Request bodies as JSON objects, or a 400 that says the body isn't one. A field set to null is
+ * read as one left out, as proto3 JSON reads it (MLflow's API is proto3).
+ */
 final class ApiBodies {
     private ApiBodies() {}
 
     static JsonObject object(RoutingContext ctx) {
-        if (ctx.body().length() == 0) {
-            throw new ApiException(400, "MALFORMED_REQUEST", "send a JSON object");
+        if (absent(ctx)) {
+            throw new ApiException(400, "MALFORMED_REQUEST", "the request has no body; send a JSON object");
         }
         return parse(ctx.body().buffer());
     }
 
     /** The body as an object; an empty body is an empty object (MLflow's GET-like POSTs send none). */
     static JsonObject objectOrEmpty(RoutingContext ctx) {
-        return ctx.body().length() == 0 ? new JsonObject() : object(ctx);
+        return absent(ctx) ? new JsonObject() : object(ctx);
+    }
+
+    /** No body, or an empty one: Vert.x says -1 (and holds no buffer) for a request that sent none at all. */
+    private static boolean absent(RoutingContext ctx) {
+        return ctx.body().length() <= 0;
+    }
+
+    /**
+     * Refuses a NUL character (U+0000) in a text the service stores or looks up: PostgreSQL
+     * cannot hold one, and H2 can, so taking it would make the databases differ. Free-form JSON
+     * (a report's payload, a resource's spec) is stored as JSON text, where it is escaped, and may.
+     */
+    static String withoutNul(String text, String field) {
+        if (text != null && text.indexOf('\0') >= 0) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "'" + field + "' holds a NUL character (U+0000), which the database cannot store");
+        }
+        return text;
     }
 
     /**

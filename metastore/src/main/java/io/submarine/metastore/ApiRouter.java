@@ -44,7 +44,7 @@ final class ApiRouter {
         this.vertx = vertx;
         this.metricStore = metricStore;
         this.logs = new LogRoutes(vertx, reports, logReader);
-        this.mlflow = new MlflowRoutes(vertx, mlflowStore);
+        this.mlflow = new MlflowRoutes(vertx, mlflowStore, this::require);
         this.resources = new ResourceRoutes(vertx, resourceStore, this::require);
         this.reports = reports;
         this.tokens = tokens;
@@ -59,16 +59,54 @@ final class ApiRouter {
         router.get("/openapi.yaml").handler(this::openApi);
         router.route("/api/*").handler(BodyHandler.create().setBodyLimit(maxBodyBytes));
         router.route("/api/*").handler(this::authenticate);
+        router.route("/api/*").handler(ctx -> {
+            ctx.queryParams().forEach((name, value) -> ApiBodies.withoutNul(value, name));
+            ctx.next();
+        });
         router.post("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.REPORTER, Role.ADMIN))).handler(this::report);
         router.get("/api/v1/reports/:kind").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::list);
         router.get("/api/v1/metrics/history").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(this::history);
         router.get("/api/v1/logs").handler(ctx -> require(ctx, EnumSet.of(Role.READER, Role.ADMIN))).handler(logs::serve);
         resources.attach(router);
-        // Training scripts log and read back their own runs: every role may use the MLflow API.
         mlflow.attach(router);
-        router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+        List<Endpoint> endpoints = Endpoint.of(router);
+        router.route().last().handler(ctx -> notServed(ctx, endpoints));
         router.route().failureHandler(this::failure);
         return router;
+    }
+
+    /** A route's path as a pattern, and the methods it serves. */
+    private record Endpoint(java.util.regex.Pattern path, Set<String> methods) {
+        static List<Endpoint> of(Router router) {
+            List<Endpoint> endpoints = new java.util.ArrayList<>();
+            for (io.vertx.ext.web.Route route : router.getRoutes()) {
+                if (route.getPath() != null && route.methods() != null && !route.methods().isEmpty()) {
+                    String pattern = java.util.Arrays.stream(route.getPath().split("/", -1))
+                            .map(segment -> segment.startsWith(":") ? "[^/]+" : java.util.regex.Pattern.quote(segment))
+                            .collect(java.util.stream.Collectors.joining("/"));
+                    endpoints.add(new Endpoint(java.util.regex.Pattern.compile(pattern),
+                            route.methods().stream().map(io.vertx.core.http.HttpMethod::name).collect(java.util.stream.Collectors.toSet())));
+                }
+            }
+            return endpoints;
+        }
+    }
+
+    /** A known path asked with a method it does not serve is 405 with {@code Allow}, as HTTP says; an unknown path 404. */
+    private static void notServed(RoutingContext ctx, List<Endpoint> endpoints) {
+        java.util.TreeSet<String> allowed = new java.util.TreeSet<>();
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.path().matcher(ctx.request().path()).matches()) {
+                allowed.addAll(endpoint.methods());
+            }
+        }
+        if (allowed.isEmpty()) {
+            ctx.fail(new ApiException(404, "ENDPOINT_NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
+            return;
+        }
+        ctx.response().putHeader("Allow", String.join(", ", allowed));
+        ctx.fail(new ApiException(405, "METHOD_NOT_ALLOWED", ctx.request().path() + " serves " + String.join(", ", allowed) + ", not "
+                + ctx.request().method()));
     }
 
     private void ready(RoutingContext ctx) {
@@ -118,7 +156,7 @@ final class ApiRouter {
     private void report(RoutingContext ctx) {
         String kind = kind(ctx);
         String key = ctx.request().getHeader("Idempotency-Key");
-        if (key == null || key.isBlank() || key.length() > 200) {
+        if (key == null || key.isEmpty() || key.length() > 200) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "send an Idempotency-Key header of 1 to 200 characters");
         }
         // Parsed on a worker too: a report may carry 10,000 points, and the event loop is one thread for every request.
@@ -164,7 +202,7 @@ final class ApiRouter {
 
     static String required(RoutingContext ctx, String name) {
         String value = ctx.request().getParam(name);
-        if (value == null || value.isBlank()) {
+        if (value == null || value.isEmpty()) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "query parameter '" + name + "' is missing");
         }
         return value;
@@ -174,8 +212,12 @@ final class ApiRouter {
         String kind = kind(ctx);
         long cursor = number(ctx, "cursor", 0, Long.MAX_VALUE);
         int limit = (int) number(ctx, "limit", 100, 1000);
+        String ownerKind = ctx.request().getParam("ownerKind");
+        if (ownerKind != null && !Set.of("experiment", "notebook", "serving").contains(ownerKind)) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "ownerKind must be experiment, notebook or serving");
+        }
         ReportStore.Filter filter = new ReportStore.Filter(ctx.request().getParam("namespace"), ctx.request().getParam("pod"),
-                ctx.request().getParam("container"), ctx.request().getParam("ownerKind"), ctx.request().getParam("ownerName"));
+                ctx.request().getParam("container"), ownerKind, ctx.request().getParam("ownerName"));
         vertx.executeBlocking(() -> reports.list(kind, filter, cursor, limit), false).onSuccess(page -> json(ctx, 200, page)).onFailure(ctx::fail);
     }
 

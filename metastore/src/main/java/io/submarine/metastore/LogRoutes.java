@@ -42,10 +42,8 @@ final class LogRoutes {
         String container = ApiRouter.required(ctx, "container");
         int restart = (int) ApiRouter.number(ctx, "restart", 0, Integer.MAX_VALUE);
         long fromLine = ApiRouter.number(ctx, "fromLine", 0, Long.MAX_VALUE);
-        long toLine = ApiRouter.number(ctx, "toLine", Long.MAX_VALUE, Long.MAX_VALUE);
-        if (toLine < fromLine) {
-            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "toLine must not be less than fromLine");
-        }
+        // A range that ends before it starts holds no lines, as a slice would.
+        long toLine = Math.max(ApiRouter.number(ctx, "toLine", Long.MAX_VALUE, Long.MAX_VALUE), fromLine);
         String followText = ctx.request().getParam("follow", "false");
         if (!followText.equals("true") && !followText.equals("false")) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "follow must be true or false");

@@ -25,14 +25,15 @@ record MetricPoint(String key, long step, double value, long timestampMs) {
             }
             Object key = point.getValue("key");
             Object value = point.getValue("value");
-            Object step = point.getValue("step", 0);
-            Object timestamp = point.getValue("timestamp", 0);
+            Object step = point.getValue("step") == null ? Integer.valueOf(0) : point.getValue("step");
+            Object timestamp = point.getValue("timestamp") == null ? Integer.valueOf(0) : point.getValue("timestamp");
             if (!(key instanceof String k) || k.isEmpty() || k.length() > 250) {
                 throw new ApiException(400, "INVALID_PARAMETER_VALUE", "payload.points[" + i + "].key must be a string of 1 to 250 characters");
             }
             if (!(value instanceof Number v) || !(step instanceof Integer || step instanceof Long) || !(timestamp instanceof Integer || timestamp instanceof Long)) {
                 throw new ApiException(400, "INVALID_PARAMETER_VALUE", "payload.points[" + i + "] needs a numeric value and whole-number step and timestamp");
             }
+            ApiBodies.withoutNul(k, "payload.points[" + i + "].key");
             parsed.add(new MetricPoint(k, ((Number) step).longValue(), v.doubleValue(), ((Number) timestamp).longValue()));
         }
         return parsed;

@@ -33,26 +33,34 @@ final class MlflowStore {
         this.metrics = metrics;
     }
 
-    long createExperiment(String name, String artifactLocation) throws SQLException {
+    long createExperiment(String name, String artifactLocation, List<KeyValue> tags) throws SQLException {
         long now = System.currentTimeMillis();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)"
-                        + " VALUES (?, ?, 'active', ?, ?)", new String[] {"experiment_id"})) {
-            insert.setString(1, name);
-            insert.setString(2, artifactLocation == null ? "" : artifactLocation);
-            insert.setLong(3, now);
-            insert.setLong(4, now);
-            try {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, "
+                    + "creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)", new String[] {"experiment_id"})) {
+                insert.setString(1, name);
+                insert.setString(2, artifactLocation == null ? "" : artifactLocation);
+                insert.setLong(3, now);
+                insert.setLong(4, now);
                 insert.executeUpdate();
-            } catch (SQLException e) {
-                if (Database.isDuplicateKey(e)) {
-                    throw new ApiException(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
+                long id;
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+                for (KeyValue tag : tags) {
+                    upsert(connection, "mlflow_experiment_tags", "experiment_id", id, "tag_key", "tag_value", tag);
+                }
+                connection.commit();
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                if (e instanceof SQLException sql && Database.isDuplicateKey(sql)) {
+                    // 409 where MLflow's server says 400: its clients go by error_code, and a conflict is what this is.
+                    throw new ApiException(409, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
                 }
                 throw e;
-            }
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return keys.getLong(1);
             }
         }
     }
@@ -290,7 +298,7 @@ final class MlflowStore {
     private String requireActiveRun(String runId) throws SQLException {
         String[] state = runState(runId);
         if (!state[1].equals("active")) {
-            throw new ApiException(400, "INVALID_STATE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
+            throw new ApiException(409, "INVALID_STATE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
         }
         return state[0];
     }
@@ -311,7 +319,7 @@ final class MlflowStore {
 
     private static void requireActive(JsonObject experiment, String what) {
         if (!experiment.getString("lifecycle_stage").equals("active")) {
-            throw new ApiException(400, "INVALID_STATE", "The " + what + " must be in the 'active' state. Current state is "
+            throw new ApiException(409, "INVALID_STATE", "The " + what + " must be in the 'active' state. Current state is "
                     + experiment.getString("lifecycle_stage") + ".");
         }
     }

@@ -63,7 +63,7 @@ record ResourceQuery(String prefix, Map<String, String> specEquals, Sort sort, b
             case "updated" -> Sort.UPDATED;
             default -> throw invalid("sort must be name, created or updated, with a leading '-' for descending");
         };
-        Optional<Position> after = cursor == null ? Optional.empty() : Optional.of(decode(cursor, sortText));
+        Optional<Position> after = cursor == null || cursor.isEmpty() ? Optional.empty() : Optional.of(decode(cursor, sortText));
         return new ResourceQuery(prefix, Map.copyOf(specEquals), sort, descending, after, limit);
     }
 
@@ -106,7 +106,7 @@ record ResourceQuery(String prefix, Map<String, String> specEquals, Sort sort, b
         } catch (IllegalArgumentException e) {
             throw invalid("cursor is not one this service gave out; pass nextCursor back unchanged");
         }
-        if (parts.length != 3 || !parts[0].equals(sortText)) {
+        if (parts.length != 3 || !parts[0].equals(sortText) || parts[2].indexOf('\0') >= 0) {
             throw invalid("cursor was given out for another sort; pass it back with the same sort, or start again without one");
         }
         try {

@@ -101,7 +101,7 @@ final class ResourceRoutes {
 
     private void checkReferences(String kind, JsonObject spec) throws java.sql.SQLException {
         if (kind.equals("model-versions") && !store.exists("registered-models", spec.getString("model"))) {
-            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "registered model '" + spec.getString("model") + "' does not exist; register it first");
+            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "registered model '" + spec.getString("model") + "' does not exist; register it first");
         }
     }
 
@@ -132,9 +132,10 @@ final class ResourceRoutes {
             default -> Map.of();
         };
         required.forEach((field, what) -> {
-            if (!(spec.getValue(field) instanceof String text) || text.isBlank()) {
+            if (!(spec.getValue(field) instanceof String text) || text.isEmpty()) {
                 throw new ApiException(400, "INVALID_PARAMETER_VALUE", kind + " need spec." + field + ": " + what);
             }
+            ApiBodies.withoutNul(text, "spec." + field);
         });
         return spec;
     }

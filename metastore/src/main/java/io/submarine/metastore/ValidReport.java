@@ -23,7 +23,7 @@ record ValidReport(String namespace, String pod, String podUid, String container
         if (!OWNER_KINDS.contains(ownerKind)) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "ownerKind must be experiment, notebook or serving");
         }
-        Object restart = body.getValue("restart", 0);
+        Object restart = body.getValue("restart") == null ? Integer.valueOf(0) : body.getValue("restart");
         if (!(restart instanceof Integer count) || count < 0) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "restart must be a whole number, 0 or more");
         }
@@ -46,12 +46,12 @@ record ValidReport(String namespace, String pod, String podUid, String container
         if (!(value instanceof String text)) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "'" + field + "' must be a string");
         }
-        if (required && text.isBlank()) {
+        if (required && text.isEmpty()) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "'" + field + "' must not be empty");
         }
         if (text.length() > max) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "'" + field + "' is longer than " + max + " characters");
         }
-        return text;
+        return ApiBodies.withoutNul(text, field);
     }
 }

@@ -41,6 +41,20 @@ public final class Fixtures {
         }
     }
 
+    /**
+     * A tool our users run, from PyPI (schemathesis, the mlflow client's python): from the
+     * virtualenv .ci/run makes and names in {@code SUBMARINE_TEST_VENV}, pinned in
+     * .ci/requirements.txt; unavailable without it.
+     */
+    public static Path userTool(String name) {
+        String venv = System.getenv("SUBMARINE_TEST_VENV");
+        Path tool = venv == null ? null : Path.of(venv, "bin", name);
+        if (tool == null || !Files.isExecutable(tool)) {
+            unavailable(name + " not found: set SUBMARINE_TEST_VENV to a virtualenv with .ci/requirements.txt installed (.ci/run makes one)");
+        }
+        return tool;
+    }
+
     /** The executable {@code name} from the directories on PATH, if any. */
     public static Optional<Path> onPath(String name) {
         String path = System.getenv("PATH");
