@@ -80,4 +80,15 @@ final class DependencyRules {
                 .should().dependOnClassesThat().resideInAPackage("io.submarine.storage..")
                 .because("sidecar-kit is what every program shares about behaving in a pod, not about storage");
     }
+
+    /**
+     * The metastore is split by what it serves (reports, resources, mlflow, metrics, logs) on a
+     * core (api, auth, db): the concerns depend on the core and on what they build on, never in a
+     * circle, so each can be read, and moved, on its own.
+     */
+    static ArchRule metastorePackagesAreFreeOfCycles() {
+        return com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+                .matching("io.submarine.metastore.(*)..").should().beFreeOfCycles()
+                .because("each package of the metastore is one concern, with its routes, its storage and its tests");
+    }
 }

@@ -52,6 +52,11 @@ class DependencyRulesTest {
     }
 
     @Test
+    void metastorePackagesAreFreeOfCycles() {
+        DependencyRules.metastorePackagesAreFreeOfCycles().check(production);
+    }
+
+    @Test
     void eachRuleCatchesAViolation() {
         assertThatThrownBy(() -> DependencyRules.sdksOnlyInTheirBackend().check(violations))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("LocalizerUsingTheS3Sdk").hasMessageContaining("software.amazon.awssdk");

@@ -1,5 +1,7 @@
 package io.submarine.metastore;
 
+import io.submarine.metastore.auth.Tokens;
+import io.submarine.metastore.db.Database;
 import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.sidecar.lifecycle.Program;
 import io.submarine.sidecar.lifecycle.ShutdownDeadline;

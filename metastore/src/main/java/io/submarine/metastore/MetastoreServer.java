@@ -1,16 +1,33 @@
 package io.submarine.metastore;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.submarine.metastore.api.ApiRouter;
+import io.submarine.metastore.auth.Access;
+import io.submarine.metastore.auth.Tokens;
+import io.submarine.metastore.db.Database;
+import io.submarine.metastore.logs.LogReader;
+import io.submarine.metastore.logs.LogRoutes;
+import io.submarine.metastore.metrics.MetricRoutes;
+import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.metastore.mlflow.MlflowRoutes;
+import io.submarine.metastore.mlflow.MlflowStore;
+import io.submarine.metastore.reports.ReportRoutes;
+import io.submarine.metastore.reports.ReportStore;
+import io.submarine.metastore.resources.ResourceRoutes;
+import io.submarine.metastore.resources.ResourceStore;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import javax.sql.DataSource;
 
 /** The running service: Vert.x serving the routes over the database. */
-final class MetastoreServer implements AutoCloseable {
+public final class MetastoreServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final Database database;
@@ -28,7 +45,7 @@ final class MetastoreServer implements AutoCloseable {
     }
 
     /** "METHOD /path" of every route, paths in OpenAPI's {param} form; for checking the OpenAPI document. */
-    java.util.Set<String> routes() {
+    public java.util.Set<String> routes() {
         java.util.Set<String> routes = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route route : router.getRoutes()) {
             if (route.getPath() == null || route.methods() == null) {
@@ -41,25 +58,29 @@ final class MetastoreServer implements AutoCloseable {
     }
 
     /** Where the TLS certificate chain and private key are, as PEM files. */
-    record Tls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
+    public record Tls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
 
-    static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
+    public static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
         return start(database, tokens, host, port, maxBodyBytes, Optional.empty(), BlobStores.load(StorageConfig.empty()));
     }
 
     /**
      * @param storage where logs are read back from: the same settings the programs ship with
      */
-    static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls,
+    public static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls,
             BlobStore storage) throws Exception {
         io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
         tls.ifPresent(t -> options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
                 .setCertPath(t.certFile().toString()).setKeyPath(t.keyFile().toString())));
         Vertx vertx = Vertx.vertx();
         try {
-            MetricStore metrics = new MetricStore(database.dataSource());
-            Router router = new ApiRouter(vertx, new ReportStore(database.dataSource(), metrics), metrics, new MlflowStore(database.dataSource(), metrics),
-                    new ResourceStore(database.dataSource()), new LogReader(storage), tokens, maxBodyBytes).router();
+            DataSource data = database.dataSource();
+            MetricStore metrics = new MetricStore(data);
+            ReportStore reports = new ReportStore(data, metrics);
+            PrometheusRegistry registry = new PrometheusRegistry();
+            Router router = new ApiRouter(vertx, database::reachable, new Access(tokens)::authenticate, registry, maxBodyBytes, List.of(MlflowRoutes.PREFIX))
+                    .router(List.of(new ReportRoutes(vertx, reports, registry), new MetricRoutes(vertx, metrics), new LogRoutes(vertx, reports, new LogReader(storage)),
+                            new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, new MlflowStore(data, metrics))));
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router, storage);
@@ -69,7 +90,7 @@ final class MetastoreServer implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return server.actualPort();
     }
 

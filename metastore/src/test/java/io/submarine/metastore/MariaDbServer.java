@@ -16,11 +16,11 @@ import java.util.Map;
  * {@code submarine} with a password, as production would have it. MariaDB runs as root only
  * when told {@code --user=root}.
  */
-final class MariaDbServer implements AutoCloseable {
+public final class MariaDbServer implements AutoCloseable {
 
     static final String DATABASE = "metastore";
-    static final String USER = "submarine";
-    static final String PASSWORD = "s3cret-for-tests";
+    public static final String USER = "submarine";
+    public static final String PASSWORD = "s3cret-for-tests";
 
     private final ExternalServer server;
     private final int port;
@@ -30,7 +30,7 @@ final class MariaDbServer implements AutoCloseable {
         this.port = port;
     }
 
-    static MariaDbServer start(Path dir) throws Exception {
+    public static MariaDbServer start(Path dir) throws Exception {
         if (Fixtures.onPath("mariadb-install-db").isEmpty() || !Files.isExecutable(Path.of("/usr/sbin/mariadbd"))) {
             Fixtures.unavailable("MariaDB not found (apt-get install mariadb-server; .ci/run does)");
         }
@@ -56,7 +56,7 @@ final class MariaDbServer implements AutoCloseable {
         return new MariaDbServer(server, port);
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return "jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE;
     }
 

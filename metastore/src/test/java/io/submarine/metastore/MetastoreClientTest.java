@@ -1,5 +1,7 @@
 package io.submarine.metastore;
 
+import io.submarine.metastore.db.Database;
+import io.submarine.metastore.auth.Tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * free loopback port, trust authentication. PostgreSQL refuses to run as root, so as root it
  * runs as the {@code postgres} user that Debian's package creates.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
 
     private final ExternalServer server;
     private final int port;
@@ -28,7 +28,7 @@ final class PostgresServer implements AutoCloseable {
         this.port = port;
     }
 
-    static PostgresServer start(Path dir) throws Exception {
+    public static PostgresServer start(Path dir) throws Exception {
         Optional<Path> bin = binDir();
         if (bin.isEmpty()) {
             Fixtures.unavailable("PostgreSQL's initdb not found (apt-get install postgresql; .ci/run does)");
@@ -53,7 +53,7 @@ final class PostgresServer implements AutoCloseable {
         return new PostgresServer(server, port);
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 

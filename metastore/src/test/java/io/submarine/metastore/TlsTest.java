@@ -1,5 +1,6 @@
 package io.submarine.metastore;
 
+import io.submarine.metastore.db.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,0 +1,429 @@
+package io.submarine.metastore.mlflow;
+
+import io.submarine.metastore.api.ApiException;
+import io.submarine.metastore.db.Database;
+import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.metastore.metrics.MetricPoint;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * MLflow's experiments, runs, params and tags in SQL, answering in MLflow's JSON shapes. Metrics
+ * are metric points owned by the run's experiment. Blocking: call it off the event loop.
+ */
+public final class MlflowStore {
+
+    /** A param or tag as MLflow sends it. */
+    record KeyValue(String key, String value) {}
+
+    private final DataSource dataSource;
+    private final MetricStore metrics;
+
+    public MlflowStore(DataSource dataSource, MetricStore metrics) {
+        this.dataSource = dataSource;
+        this.metrics = metrics;
+    }
+
+    long createExperiment(String name, String artifactLocation, List<KeyValue> tags) throws SQLException {
+        long now = System.currentTimeMillis();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, "
+                    + "creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)", new String[] {"experiment_id"})) {
+                insert.setString(1, name);
+                insert.setString(2, artifactLocation == null ? "" : artifactLocation);
+                insert.setLong(3, now);
+                insert.setLong(4, now);
+                insert.executeUpdate();
+                long id;
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+                for (KeyValue tag : tags) {
+                    upsert(connection, "mlflow_experiment_tags", "experiment_id", id, "tag_key", "tag_value", tag);
+                }
+                connection.commit();
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                if (e instanceof SQLException sql && Database.isDuplicateKey(sql)) {
+                    // 409 where MLflow's server says 400: its clients go by error_code, and a conflict is what this is.
+                    throw new ApiException(409, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
+                }
+                throw e;
+            }
+        }
+    }
+
+    JsonObject experiment(String column, Object value) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            List<JsonObject> found = experiments(connection, (column.equals("name") ? "name" : "experiment_id") + " = ?", List.of(value));
+            if (found.isEmpty()) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with " + column + "=" + value);
+            }
+            return found.get(0);
+        }
+    }
+
+    /** Experiments in MLflow's shape, tags included, where {@code where} (over mlflow_experiments) holds. */
+    private static List<JsonObject> experiments(Connection connection, String where, List<?> parameters) throws SQLException {
+        Map<Long, JsonObject> byId = new LinkedHashMap<>();
+        try (PreparedStatement select = Database.prepare(connection, "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
+                + " FROM mlflow_experiments WHERE " + where, parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                byId.put(rows.getLong(1), new JsonObject().put("experiment_id", Long.toString(rows.getLong(1))).put("name", rows.getString(2))
+                        .put("artifact_location", rows.getString(3)).put("lifecycle_stage", rows.getString(4))
+                        .put("creation_time", rows.getLong(5)).put("last_update_time", rows.getLong(6)).put("tags", new JsonArray()));
+            }
+        }
+        try (PreparedStatement select = Database.prepare(connection, "SELECT t.experiment_id, t.tag_key, t.tag_value FROM mlflow_experiment_tags t"
+                + " WHERE t.experiment_id IN (SELECT experiment_id FROM mlflow_experiments WHERE " + where + ") ORDER BY t.tag_key", parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                JsonObject experiment = byId.get(rows.getLong(1));
+                if (experiment != null) {
+                    experiment.getJsonArray("tags").add(new JsonObject().put("key", rows.getString(2)).put("value", rows.getString(3)));
+                }
+            }
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    JsonObject searchExperiments(MlflowSearch search, String viewType, int maxResults, String pageToken) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            List<MlflowSearch.Entity> all = experiments(connection, lifecycleWhere("lifecycle_stage", viewType), List.of()).stream()
+                    .map(MlflowSearch.Entity::ofExperiment).toList();
+            return search.page(all, maxResults, pageToken, "experiments");
+        }
+    }
+
+    /** Marks the experiment and its runs deleted (or active again), as MLflow does. */
+    void setExperimentLifecycle(long experimentId, String stage) throws SQLException {
+        experiment("experiment_id", experimentId);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement experiment = connection.prepareStatement("UPDATE mlflow_experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?");
+                    PreparedStatement runs = connection.prepareStatement("UPDATE mlflow_runs SET lifecycle_stage = ? WHERE experiment_id = ?")) {
+                experiment.setString(1, stage);
+                experiment.setLong(2, System.currentTimeMillis());
+                experiment.setLong(3, experimentId);
+                experiment.executeUpdate();
+                runs.setString(1, stage);
+                runs.setLong(2, experimentId);
+                runs.executeUpdate();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    void setExperimentTag(long experimentId, KeyValue tag) throws SQLException {
+        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
+        try (Connection connection = dataSource.getConnection()) {
+            upsert(connection, "mlflow_experiment_tags", "experiment_id", experimentId, "tag_key", "tag_value", tag);
+        }
+    }
+
+    String createRun(long experimentId, String runName, long startTime, List<KeyValue> tags) throws SQLException {
+        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
+        String runId = UUID.randomUUID().toString().replace("-", "");
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_runs (run_id, experiment_id, run_name, status, start_time, lifecycle_stage)"
+                    + " VALUES (?, ?, ?, 'RUNNING', ?, 'active')")) {
+                insert.setString(1, runId);
+                insert.setLong(2, experimentId);
+                insert.setString(3, runName == null || runName.isEmpty() ? runId.substring(0, 8) : runName);
+                insert.setLong(4, startTime);
+                insert.executeUpdate();
+                for (KeyValue tag : tags) {
+                    setTag(connection, runId, tag);
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+        return runId;
+    }
+
+    void updateRun(String runId, String status, Long endTime, String runName) throws SQLException {
+        requireActiveRun(runId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET status = COALESCE(?, status), end_time = COALESCE(?, end_time),"
+                        + " run_name = COALESCE(?, run_name) WHERE run_id = ?")) {
+            update.setString(1, status);
+            update.setObject(2, endTime);
+            update.setString(3, runName);
+            update.setString(4, runId);
+            update.executeUpdate();
+        }
+    }
+
+    /** The run in MLflow's shape: info, and data with the latest value of each metric, params and tags. */
+    public JsonObject run(String runId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            List<JsonObject> found = runs(connection, "r.run_id = ?", List.of(runId));
+            if (found.isEmpty()) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + runId + "' not found");
+            }
+            return found.get(0);
+        }
+    }
+
+    JsonObject searchRuns(List<Long> experimentIds, MlflowSearch search, String viewType, int maxResults, String pageToken) throws SQLException {
+        if (experimentIds.isEmpty()) {
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "experiment_ids must name at least one experiment");
+        }
+        String where = "r.experiment_id IN (" + String.join(",", Collections.nCopies(experimentIds.size(), "?")) + ") AND "
+                + lifecycleWhere("r.lifecycle_stage", viewType);
+        try (Connection connection = dataSource.getConnection()) {
+            List<MlflowSearch.Entity> all = runs(connection, where, experimentIds).stream().map(MlflowSearch.Entity::ofRun).toList();
+            return search.page(all, maxResults, pageToken, "runs");
+        }
+    }
+
+    /**
+     * Runs in MLflow's shape where {@code where} (over mlflow_runs r) holds: four queries whatever
+     * the number of runs (runs, params, tags, latest metrics), not four per run.
+     */
+    private static List<JsonObject> runs(Connection connection, String where, List<?> parameters) throws SQLException {
+        Map<String, JsonObject> byId = new LinkedHashMap<>();
+        try (PreparedStatement select = Database.prepare(connection, "SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
+                + " r.lifecycle_stage, e.artifact_location FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE " + where, parameters);
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                String runId = rows.getString(1);
+                JsonObject info = new JsonObject().put("run_id", runId).put("run_uuid", runId)
+                        .put("experiment_id", Long.toString(rows.getLong(2))).put("run_name", rows.getString(3)).put("status", rows.getString(4))
+                        .put("start_time", rows.getLong(5)).put("lifecycle_stage", rows.getString(7))
+                        .put("artifact_uri", rows.getString(8).isEmpty() ? "" : rows.getString(8) + "/" + runId + "/artifacts");
+                long end = rows.getLong(6);
+                if (!rows.wasNull()) {
+                    info.put("end_time", end);
+                }
+                byId.put(runId, new JsonObject().put("info", info)
+                        .put("data", new JsonObject().put("metrics", new JsonArray()).put("params", new JsonArray()).put("tags", new JsonArray())));
+            }
+        }
+        if (byId.isEmpty()) {
+            return List.of();
+        }
+        String ofRuns = " IN (SELECT r.run_id FROM mlflow_runs r WHERE " + where + ")";
+        addKeyValues(connection, byId, "params", "SELECT run_id, param_key, param_value FROM mlflow_params WHERE run_id" + ofRuns + " ORDER BY param_key", parameters);
+        addKeyValues(connection, byId, "tags", "SELECT run_id, tag_key, tag_value FROM mlflow_tags WHERE run_id" + ofRuns + " ORDER BY tag_key", parameters);
+        MetricStore.latest(connection, "SELECT r.run_id FROM mlflow_runs r WHERE " + where, parameters,
+                (runId, metric) -> byId.get(runId).getJsonObject("data").getJsonArray("metrics").add(metric));
+        return new ArrayList<>(byId.values());
+    }
+
+    private static void addKeyValues(Connection connection, Map<String, JsonObject> runs, String field, String sql, List<?> parameters) throws SQLException {
+        try (PreparedStatement select = Database.prepare(connection, sql, parameters); ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                runs.get(rows.getString(1)).getJsonObject("data").getJsonArray(field).add(new JsonObject().put("key", rows.getString(2)).put("value", rows.getString(3)));
+            }
+        }
+    }
+
+    void setRunLifecycle(String runId, String stage) throws SQLException {
+        requireRun(runId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET lifecycle_stage = ? WHERE run_id = ?")) {
+            update.setString(1, stage);
+            update.setString(2, runId);
+            update.executeUpdate();
+        }
+    }
+
+    void deleteTag(String runId, String key) throws SQLException {
+        requireActiveRun(runId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement delete = connection.prepareStatement("DELETE FROM mlflow_tags WHERE run_id = ? AND tag_key = ?")) {
+            delete.setString(1, runId);
+            delete.setString(2, key);
+            if (delete.executeUpdate() == 0) {
+                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "No tag with name: " + key + " in run with id " + runId);
+            }
+        }
+    }
+
+    /** Metrics, params and tags of one call, all or nothing. */
+    void logBatch(String runId, List<MetricPoint> points, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
+        String experimentName = requireActiveRun(runId);
+        Map<String, Long> series = points.isEmpty() ? Map.of()
+                : metrics.seriesIds("experiment", experimentName, runId, points.stream().map(MetricPoint::key).collect(Collectors.toSet()));
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                for (KeyValue param : params) {
+                    logParam(connection, runId, param);
+                }
+                for (KeyValue tag : tags) {
+                    setTag(connection, runId, tag);
+                }
+                MetricStore.insert(connection, series, null, points);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    JsonArray metricHistory(String runId, String key) throws SQLException {
+        requireRun(runId);
+        return metrics.runHistory(runId, key);
+    }
+
+    /** The run's experiment name; 404 when the run doesn't exist. */
+    private String requireRun(String runId) throws SQLException {
+        return runState(runId)[0];
+    }
+
+    /** The run's experiment name; 404 when the run doesn't exist, INVALID_STATE when it is deleted. */
+    private String requireActiveRun(String runId) throws SQLException {
+        String[] state = runState(runId);
+        if (!state[1].equals("active")) {
+            throw new ApiException(409, "INVALID_STATE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
+        }
+        return state[0];
+    }
+
+    private String[] runState(String runId) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT e.name, r.lifecycle_stage FROM mlflow_runs r"
+                        + " JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
+            select.setString(1, runId);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + runId + "' not found");
+                }
+                return new String[] {rows.getString(1), rows.getString(2)};
+            }
+        }
+    }
+
+    private static void requireActive(JsonObject experiment, String what) {
+        if (!experiment.getString("lifecycle_stage").equals("active")) {
+            throw new ApiException(409, "INVALID_STATE", "The " + what + " must be in the 'active' state. Current state is "
+                    + experiment.getString("lifecycle_stage") + ".");
+        }
+    }
+
+    /** MLflow's view types: ACTIVE_ONLY (the default), DELETED_ONLY, ALL. */
+    private static String lifecycleWhere(String column, String viewType) {
+        return switch (viewType == null ? "ACTIVE_ONLY" : viewType) {
+            case "ACTIVE_ONLY" -> column + " = 'active'";
+            case "DELETED_ONLY" -> column + " = 'deleted'";
+            case "ALL" -> "1 = 1";
+            default -> throw new ApiException(400, "INVALID_PARAMETER_VALUE", "view type must be ACTIVE_ONLY, DELETED_ONLY or ALL, not '" + viewType + "'");
+        };
+    }
+
+    private static PreparedStatement prepare(Connection connection, String sql, List<?> parameters) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.setObject(i + 1, parameters.get(i));
+        }
+        return statement;
+    }
+
+    /**
+     * MLflow params are immutable: logging the same value again is fine, another value is an error.
+     * A concurrent first logging of the same key is caught by the primary key, then checked alike.
+     */
+    private static void logParam(Connection connection, String runId, KeyValue param) throws SQLException {
+        if (checkParam(connection, runId, param)) {
+            return;
+        }
+        Savepoint beforeInsert = connection.setSavepoint();
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_params (run_id, param_key, param_value) VALUES (?, ?, ?)")) {
+            insert.setString(1, runId);
+            insert.setString(2, param.key());
+            insert.setString(3, param.value());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (!Database.isDuplicateKey(e)) {
+                throw e;
+            }
+            connection.rollback(beforeInsert);
+            checkParam(connection, runId, param);
+        }
+    }
+
+    /** Whether the param is logged already, with this value; an error when with another. */
+    private static boolean checkParam(Connection connection, String runId, KeyValue param) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT param_value FROM mlflow_params WHERE run_id = ? AND param_key = ?")) {
+            select.setString(1, runId);
+            select.setString(2, param.key());
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return false;
+                }
+                if (!rows.getString(1).equals(param.value())) {
+                    throw new ApiException(400, "INVALID_PARAMETER_VALUE", "Changing param values is not allowed. Param with key='" + param.key()
+                            + "' was already logged with value='" + rows.getString(1) + "' for run ID='" + runId + "'.");
+                }
+                return true;
+            }
+        }
+    }
+
+    private static void setTag(Connection connection, String runId, KeyValue tag) throws SQLException {
+        upsert(connection, "mlflow_tags", "run_id", runId, "tag_key", "tag_value", tag);
+    }
+
+    /**
+     * Sets a tag of a run or experiment: update, or insert when there was none; when a concurrent
+     * request inserted it first, update after all.
+     */
+    private static void upsert(Connection connection, String table, String ownerColumn, Object owner, String keyColumn, String valueColumn, KeyValue tag)
+            throws SQLException {
+        if (updateTag(connection, table, ownerColumn, owner, keyColumn, valueColumn, tag)) {
+            return;
+        }
+        Savepoint beforeInsert = connection.getAutoCommit() ? null : connection.setSavepoint();
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (" + ownerColumn + ", " + keyColumn + ", " + valueColumn + ") VALUES (?, ?, ?)")) {
+            insert.setObject(1, owner);
+            insert.setString(2, tag.key());
+            insert.setString(3, tag.value());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (!Database.isDuplicateKey(e)) {
+                throw e;
+            }
+            if (beforeInsert != null) {
+                connection.rollback(beforeInsert);
+            }
+            updateTag(connection, table, ownerColumn, owner, keyColumn, valueColumn, tag);
+        }
+    }
+
+    private static boolean updateTag(Connection connection, String table, String ownerColumn, Object owner, String keyColumn, String valueColumn, KeyValue tag)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET " + valueColumn + " = ? WHERE " + ownerColumn + " = ? AND " + keyColumn + " = ?")) {
+            update.setString(1, tag.value());
+            update.setObject(2, owner);
+            update.setString(3, tag.key());
+            return update.executeUpdate() > 0;
+        }
+    }
+}
