@@ -8,6 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.submarine.localizer.fixture.LocalizerUsingTheMetastore;
 import io.submarine.localizer.fixture.LocalizerUsingTheS3Sdk;
 import io.submarine.logshipper.fixture.LogShipperUsingTheLocalizer;
+import io.submarine.metastore.mlflowfixture.MlflowUsingReports;
+import io.submarine.metastore.reportsfixture.ReportsUsingMlflow;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -66,5 +68,8 @@ class DependencyRulesTest {
                 .isInstanceOf(AssertionError.class).hasMessageContaining("LocalizerUsingTheMetastore");
         assertThatThrownBy(() -> DependencyRules.programsReachBackendsOnlyByScheme().check(violations))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("io.submarine.storage.s3");
+        assertThatThrownBy(() -> DependencyRules.metastorePackagesAreFreeOfCycles().check(
+                new ClassFileImporter().importClasses(ReportsUsingMlflow.class, MlflowUsingReports.class)))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("Cycle");
     }
 }
