@@ -1,18 +1,18 @@
 package io.submarine.metastore;
 
-import io.submarine.metastore.db.Database;
-import io.submarine.metastore.auth.Tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.auth.Tokens;
 import io.submarine.metastore.client.MetastoreClient.Outcome;
+import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metastore.client.Report;
 import io.submarine.metastore.client.ReportContent;
 import io.submarine.metastore.client.ReportRejectedException;
+import io.submarine.metastore.db.Database;
 import io.submarine.storage.testing.Fixtures;
 import java.net.URI;
 import java.net.http.HttpClient;

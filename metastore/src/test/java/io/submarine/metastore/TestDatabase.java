@@ -2,11 +2,10 @@ package io.submarine.metastore;
 
 import io.submarine.metastore.auth.Tokens;
 import io.submarine.metastore.db.Database;
+import io.submarine.storage.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The databases the API suites run on, each with one metastore serving it, started when a suite
@@ -35,15 +34,12 @@ public enum TestDatabase {
                 case POSTGRESQL -> PostgresServer.start(dir.resolve("cluster"));
                 case MARIADB -> MariaDbServer.start(dir.resolve("server"));
             };
-            jdbcUrl = switch (this) {
-                case H2 -> null;
-                case POSTGRESQL -> ((PostgresServer) databaseServer).jdbcUrl();
-                case MARIADB -> ((MariaDbServer) databaseServer).jdbcUrl();
-            };
+            jdbcUrl = databaseServer instanceof PostgresServer postgres ? postgres.jdbcUrl()
+                    : databaseServer instanceof MariaDbServer mariadb ? mariadb.jdbcUrl() : null;
             database = switch (this) {
                 case H2 -> Database.embedded(dir);
-                case POSTGRESQL -> Database.open(((PostgresServer) databaseServer).jdbcUrl(), "submarine", "");
-                case MARIADB -> Database.open(((MariaDbServer) databaseServer).jdbcUrl(), MariaDbServer.USER, MariaDbServer.PASSWORD);
+                case POSTGRESQL -> Database.open(jdbcUrl, "submarine", "");
+                case MARIADB -> Database.open(jdbcUrl, MariaDbServer.USER, MariaDbServer.PASSWORD);
             };
             Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\nadmin " + ADMIN + "\n");
             server = MetastoreServer.start(database, Optional.of(Tokens.read(tokens)), "127.0.0.1", 0, 64 * 1024);
@@ -71,11 +67,7 @@ public enum TestDatabase {
             if (databaseServer != null) {
                 databaseServer.close();
             }
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            Fixtures.deleteTree(dir);
         } catch (Exception e) {
             System.err.println("stopping the test database failed: " + e);
         }

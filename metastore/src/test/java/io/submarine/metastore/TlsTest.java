@@ -1,9 +1,9 @@
 package io.submarine.metastore;
 
-import io.submarine.metastore.db.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.submarine.metastore.db.Database;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -53,13 +53,7 @@ class TwoReplicasTest {
         if (postgres != null) {
             postgres.close();
         }
-        if (dir != null) {
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Fixtures.deleteTree(dir);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.submarine.metastore.metrics;
 
-import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.api.ApiBodies;
+import io.submarine.metastore.api.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package io.submarine.metastore.mlflow;
 
-import io.submarine.metastore.mlflow.MlflowStore.KeyValue;
 import io.submarine.metastore.api.ApiBodies;
 import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.api.Routes;
 import io.submarine.metastore.auth.Access;
 import io.submarine.metastore.auth.Tokens.Role;
 import io.submarine.metastore.metrics.MetricPoint;
+import io.submarine.metastore.mlflow.MlflowStore.KeyValue;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

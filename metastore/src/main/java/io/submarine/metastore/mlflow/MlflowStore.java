@@ -2,8 +2,8 @@ package io.submarine.metastore.mlflow;
 
 import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.db.Database;
-import io.submarine.metastore.metrics.MetricStore;
 import io.submarine.metastore.metrics.MetricPoint;
+import io.submarine.metastore.metrics.MetricStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;

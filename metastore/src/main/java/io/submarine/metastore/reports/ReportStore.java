@@ -1,8 +1,8 @@
 package io.submarine.metastore.reports;
 
 import io.submarine.metastore.db.Database;
-import io.submarine.metastore.metrics.MetricStore;
 import io.submarine.metastore.metrics.MetricPoint;
+import io.submarine.metastore.metrics.MetricStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;

@@ -1,11 +1,11 @@
 package io.submarine.metastore.api;
 
-import io.submarine.metastore.db.Database;
-import io.submarine.metastore.auth.Tokens;
-import io.submarine.metastore.MetastoreServer;
-import io.submarine.metastore.PostgresServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submarine.metastore.MetastoreServer;
+import io.submarine.metastore.PostgresServer;
+import io.submarine.metastore.auth.Tokens;
+import io.submarine.metastore.db.Database;
 import io.submarine.storage.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,13 +62,7 @@ class OpenApiContractTest {
                 closeable.close();
             }
         }
-        if (pgDir != null) {
-            try (java.util.stream.Stream<Path> all = Files.walk(pgDir)) {
-                for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Fixtures.deleteTree(pgDir);
     }
 
     @Test

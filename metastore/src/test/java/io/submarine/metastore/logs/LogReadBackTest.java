@@ -1,14 +1,14 @@
 package io.submarine.metastore.logs;
 
-import io.submarine.metastore.db.Database;
-import io.submarine.metastore.auth.Tokens;
-import io.submarine.metastore.MetastoreServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.logsegment.Position;
 import io.submarine.logsegment.SealedSegment;
 import io.submarine.logsegment.SegmentFormat;
 import io.submarine.logsegment.SegmentWriter;
+import io.submarine.metastore.MetastoreServer;
+import io.submarine.metastore.auth.Tokens;
+import io.submarine.metastore.db.Database;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;

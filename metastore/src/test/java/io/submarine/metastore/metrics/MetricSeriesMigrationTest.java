@@ -1,19 +1,18 @@
 package io.submarine.metastore.metrics;
 
-import io.submarine.metastore.db.Database;
-import io.submarine.metastore.PostgresServer;
-import io.submarine.metastore.MariaDbServer;
-import io.submarine.metastore.mlflow.MlflowStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submarine.metastore.MariaDbServer;
+import io.submarine.metastore.PostgresServer;
+import io.submarine.metastore.db.Database;
+import io.submarine.metastore.mlflow.MlflowStore;
+import io.submarine.storage.testing.Fixtures;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,13 +27,7 @@ class MetricSeriesMigrationTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Fixtures.deleteTree(dir);
     }
 
     @Test

@@ -1,12 +1,11 @@
 package io.submarine.metastore.mlflow;
 
-import io.submarine.metastore.db.Database;
-import io.submarine.metastore.auth.Tokens;
-import io.submarine.metastore.MetastoreServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.metastore.MetastoreServer;
+import io.submarine.metastore.TestDatabase;
 import io.submarine.storage.testing.Fixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,14 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The MLflow API keeps the roles, tried with the real MLflow client (src/test/resources/mlflow/
@@ -33,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MlflowRolesTest {
 
-    private static final Map<String, String> TOKENS = Map.of("admin", "roles-admin", "reporter", "roles-reporter", "reader", "roles-reader");
+    private static final Map<String, String> TOKENS = Map.of("admin", TestDatabase.ADMIN, "reporter", TestDatabase.REPORTER, "reader", TestDatabase.READER);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,19 +42,9 @@ class MlflowRolesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        StringBuilder lines = new StringBuilder();
-        TOKENS.forEach((role, token) -> lines.append(role).append(' ').append(token).append('\n'));
-        server = MetastoreServer.start(Database.embedded(Files.createDirectories(dir.resolve("h2"))),
-                Optional.of(Tokens.read(Files.writeString(dir.resolve("tokens"), lines))), "127.0.0.1", 0, 8 << 20);
+        server = TestDatabase.H2.server();
         experimentId = admin("/experiments/create", "{\"name\":\"roles\"}").path("experiment_id").asText();
         runId = admin("/runs/create", "{\"experiment_id\":\"" + experimentId + "\"}").path("run").path("info").path("run_id").asText();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @ParameterizedTest(name = "{0}")

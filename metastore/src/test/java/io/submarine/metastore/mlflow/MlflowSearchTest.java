@@ -1,9 +1,9 @@
 package io.submarine.metastore.mlflow;
 
-import io.submarine.metastore.api.ApiException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.mlflow.MlflowSearch.Entity;
 import io.submarine.metastore.mlflow.MlflowSearch.Target;
 import io.vertx.core.json.JsonArray;

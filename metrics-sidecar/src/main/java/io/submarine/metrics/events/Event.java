@@ -141,14 +141,11 @@ public record Event(double wallTime, long step, String fileVersion, List<Scalar>
         if (!rankZero) {
             return null;
         }
-        String type = switch (dtype) {
-            case DT_FLOAT -> "DT_FLOAT";
-            case DT_DOUBLE -> "DT_DOUBLE";
-            case DT_HALF -> "DT_HALF";
-            case DT_INT8, DT_INT16, DT_INT32, DT_INT64, DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64, DT_BOOL -> "DT_INT";
-            default -> null;
+        boolean numeric = switch (dtype) {
+            case DT_FLOAT, DT_DOUBLE, DT_HALF, DT_INT8, DT_INT16, DT_INT32, DT_INT64, DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64, DT_BOOL -> true;
+            default -> false;
         };
-        if (type == null) {
+        if (!numeric) {
             return null;
         }
         if (content != null && content.length > 0) {

@@ -55,6 +55,18 @@ public final class Fixtures {
         return tool;
     }
 
+    /** Deletes {@code dir} and everything under it, if it is there: for directories a test made outside {@code @TempDir}. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
     /** The executable {@code name} from the directories on PATH, if any. */
     public static Optional<Path> onPath(String name) {
         String path = System.getenv("PATH");
