@@ -206,6 +206,22 @@ public final class MlflowStore {
      * the number of runs (runs, params, tags, latest metrics), not four per run.
      */
     private static List<JsonObject> runs(Connection connection, String where, List<?> parameters) throws SQLException {
+        // The four queries read one snapshot: the later ones select runs by the same condition, and
+        // a run created or restored between them would be there and not in the first (a 500, found
+        // by the contract run). The pool resets the connection's isolation when it is returned.
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        connection.setAutoCommit(false);
+        try {
+            List<JsonObject> runs = runsOfOneSnapshot(connection, where, parameters);
+            connection.commit();
+            return runs;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        }
+    }
+
+    private static List<JsonObject> runsOfOneSnapshot(Connection connection, String where, List<?> parameters) throws SQLException {
         Map<String, JsonObject> byId = new LinkedHashMap<>();
         try (PreparedStatement select = Database.prepare(connection, "SELECT r.run_id, r.experiment_id, r.run_name, r.status, r.start_time, r.end_time,"
                 + " r.lifecycle_stage, e.artifact_location FROM mlflow_runs r JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE " + where, parameters);
