@@ -6,6 +6,7 @@ import io.submarine.sidecar.lifecycle.ExitCode;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.testing.S3ProxyServer;
+import io.submarine.storage.testing.TestBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

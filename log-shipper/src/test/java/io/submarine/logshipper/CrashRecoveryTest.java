@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.StorageConfig;
+import io.submarine.storage.testing.TestBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;

@@ -2,12 +2,13 @@ package io.submarine.logshipper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.submarine.storage.BlobStores;
-import io.submarine.storage.StorageConfig;
-import io.submarine.storage.testing.Fixtures;
 import com.github.luben.zstd.ZstdInputStream;
 import io.submarine.logshipper.NumberedLogWriter.Tally;
 import io.submarine.storage.BlobInfo;
+import io.submarine.storage.BlobStores;
+import io.submarine.storage.StorageConfig;
+import io.submarine.storage.testing.Fixtures;
+import io.submarine.storage.testing.TestBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,48 +1,42 @@
 package io.submarine.logshipper.ship;
 
 import io.submarine.logsegment.SegmentJson;
+import io.submarine.logsegment.StateFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each stream's durable state (see {@link StreamState}), in one file replaced atomically (written
- * beside, forced to disk, renamed over), so a crash leaves the old or the new file, never half.
- * Streams save it each time they sync or seal; the remote's last segment still has the last word
- * when it is ahead (see {@link Recovery}).
+ * Each stream's durable state (see {@link StreamState}), in one {@link StateFile}, so a crash
+ * leaves the old state or the new one, never half. Streams save it each time they sync or seal;
+ * the remote's last segment still has the last word when it is ahead (see {@link Recovery}).
  */
 public final class Checkpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
 
-    private final Path file;
+    private final StateFile file;
     private final Map<String, StreamState> states;
 
-    private Checkpoint(Path file, Map<String, StreamState> states) {
+    private Checkpoint(StateFile file, Map<String, StreamState> states) {
         this.file = file;
         this.states = states;
     }
 
-    public static Checkpoint load(Path file) throws IOException {
-        byte[] json;
+    public static Checkpoint load(Path path) throws IOException {
+        StateFile file = new StateFile(path);
         try {
-            json = Files.readAllBytes(file);
-        } catch (NoSuchFileException first) {
-            return new Checkpoint(file, new TreeMap<>());
-        }
-        try {
+            Optional<Object> saved = file.load();
             Map<String, StreamState> states = new TreeMap<>();
-            for (Map.Entry<String, Object> stream : SegmentJson.object(SegmentJson.parse(json), "a checkpoint").entrySet()) {
+            if (saved.isEmpty()) {
+                return new Checkpoint(file, states);
+            }
+            for (Map.Entry<String, Object> stream : SegmentJson.object(saved.get(), "a checkpoint").entrySet()) {
                 Map<String, Object> state = SegmentJson.object(stream.getValue(), "the state of " + stream.getKey());
                 states.put(stream.getKey(), new StreamState(SegmentJson.number(state, "nextSequence"), SegmentJson.number(state, "bytes"),
                         SegmentJson.number(state, "lines"), SegmentJson.positionsFromJson(SegmentJson.object(state, "positions")),
@@ -51,7 +45,7 @@ public final class Checkpoint {
             return new Checkpoint(file, states);
         } catch (IOException damaged) {
             // Only a damaged disk gets here (writes are atomic); the remote still knows where each stream stands.
-            LOG.warn("checkpoint {} is unreadable ({}); resuming from what storage holds", file, damaged.getMessage());
+            LOG.warn("checkpoint {} is unreadable ({}); resuming from what storage holds", path, damaged.getMessage());
             return new Checkpoint(file, new TreeMap<>());
         }
     }
@@ -67,19 +61,14 @@ public final class Checkpoint {
 
     public synchronized void save(String stream, StreamState state) throws IOException {
         states.put(stream, state);
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(json()));
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        file.save(json());
     }
 
-    private byte[] json() throws IOException {
+    private Map<String, Object> json() {
         Map<String, Object> json = new LinkedHashMap<>();
         states.forEach((stream, state) -> json.put(stream, SegmentJson.fields("nextSequence", state.nextSequence(), "bytes", state.bytes(),
                 "lines", state.lines(), "positions", SegmentJson.positionsToJson(state.positions()), "open", openToJson(state.open()))));
-        return SegmentJson.write(json);
+        return json;
     }
 
     private static Map<String, Object> openToJson(StreamState.OpenSegment open) {

@@ -1,11 +1,7 @@
-package io.submarine.logshipper;
+package io.submarine.storage.testing;
 
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
-import io.submarine.storage.testing.AzuriteServer;
-import io.submarine.storage.testing.ExternalServer;
-import io.submarine.storage.testing.GcsJsonApiServer;
-import io.submarine.storage.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -17,10 +13,15 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
  * One backend's real test server, started for a test, with the storage URI and settings a pod
  * would get: a directory (file://), s3proxy and Azurite in their own processes, MiniDFSCluster in
  * this JVM, and for GCS the in-process server of the Cloud Storage JSON API (no emulator installs here).
+ * Every backend's data goes in bucket or container {@code logs} under {@code pods}.
+ *
+ * <p>A module that uses it for HDFS or Azure declares {@code hadoop-client-minicluster} or
+ * {@code azure-storage-blob} itself, in test scope: they are optional here.
  */
-record TestBackend(String storageUri, Map<String, String> settings, AutoCloseable server) implements AutoCloseable {
+public record TestBackend(String storageUri, Map<String, String> settings, AutoCloseable server) implements AutoCloseable {
 
-    static TestBackend start(String name, Path dir) throws Exception {
+    /** Starts backend {@code name} (file, s3, azure, gcs, hdfs), keeping its data under {@code dir}. */
+    public static TestBackend start(String name, Path dir) throws Exception {
         return switch (name) {
             case "file" -> new TestBackend(dir.resolve("remote").toUri().toString(), Map.of(), () -> { });
             case "s3" -> {
