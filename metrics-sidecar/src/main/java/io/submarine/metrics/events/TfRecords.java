@@ -8,17 +8,19 @@ import java.util.zip.CRC32C;
 
 /**
  * TFRecord framing, as TensorFlow writes event files: a little-endian 64-bit length, the masked
- * CRC-32C of those 8 bytes, the data, the masked CRC-32C of the data. Read one record at a time
- * from an offset, so a file still being written is read on from where it stopped.
+ * CRC-32C of those 8 bytes, the data, the masked CRC-32C of the data. A {@link Scanner} reads one
+ * record after another from an offset, so a file still being written is read on from where it
+ * stopped.
  */
 public final class TfRecords {
     private TfRecords() {}
 
-    private static final int HEADER = 12;
-    private static final int FOOTER = 4;
+    static final int HEADER = 12;
+    static final int FOOTER = 4;
     /** Larger than any event a writer makes (TensorBoard's own reader has no limit; a garbage length must not allocate gigabytes). */
     static final long MAX_RECORD = 256L << 20;
     private static final int MASK_DELTA = 0xa282ead8;
+    private static final int BUFFER = 1 << 20;
 
     /** What the bytes at an offset are. */
     public sealed interface Read permits Record, Incomplete, BadLength, BadData {}
@@ -37,48 +39,113 @@ public final class TfRecords {
 
     /** The record at {@code offset} of {@code file}. */
     public static Read read(FileChannel file, long offset) throws IOException {
-        long size = file.size();
-        if (size - offset < HEADER) {
-            return new Incomplete(offset, Math.max(0, size - offset));
+        return new Scanner(file, offset, Long.MAX_VALUE).next();
+    }
+
+    /**
+     * Reads records in order from an offset through one buffer, so small records cost no system
+     * call each. After an {@link Incomplete} the next call tries the same offset again; after a
+     * {@link BadLength} it stays there.
+     */
+    public static final class Scanner {
+        private final FileChannel file;
+        private final long end;
+        private ByteBuffer buffer = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        /** The file offset of the buffer's first byte; the buffer holds bytes up to its limit. */
+        private long bufferStart;
+        private long offset;
+
+        /** Records of {@code file} from {@code offset}, none reaching past {@code end} ({@code Long.MAX_VALUE}: the file's end, as it grows). */
+        public Scanner(FileChannel file, long offset, long end) {
+            this.file = file;
+            this.offset = offset;
+            this.end = end;
+            this.bufferStart = offset;
+            buffer.limit(0);
         }
-        ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, header, offset);
-        long length = header.getLong(0);
-        if (maskedCrc(header.array(), 0, 8) != header.getInt(8)) {
-            return new BadLength(offset, "the length's CRC does not match");
+
+        /** Where the next record starts. */
+        public long offset() {
+            return offset;
         }
-        if (length < 0 || length > MAX_RECORD) {
-            return new BadLength(offset, "a record of " + Long.toUnsignedString(length) + " bytes");
+
+        public Read next() throws IOException {
+            long available = fill(HEADER);
+            if (available < HEADER) {
+                return new Incomplete(offset, available);
+            }
+            int at = (int) (offset - bufferStart);
+            long length = buffer.getLong(at);
+            if (maskedCrc(buffer, at, 8) != buffer.getInt(at + 8)) {
+                return new BadLength(offset, "the length's CRC does not match");
+            }
+            if (length < 0 || length > MAX_RECORD) {
+                return new BadLength(offset, "a record of " + Long.toUnsignedString(length) + " bytes");
+            }
+            int total = (int) (HEADER + length + FOOTER);
+            available = fill(total);
+            if (available < total) {
+                return new Incomplete(offset, available);
+            }
+            at = (int) (offset - bufferStart);
+            long start = offset;
+            offset += total;
+            if (maskedCrc(buffer, at + HEADER, (int) length) != buffer.getInt(at + HEADER + (int) length)) {
+                return new BadData(start, offset);
+            }
+            byte[] data = new byte[(int) length];
+            buffer.get(at + HEADER, data);
+            return new Record(start, offset, data);
         }
-        long next = offset + HEADER + length + FOOTER;
-        if (size < next) {
-            return new Incomplete(offset, size - offset);
+
+        /** Makes up to {@code count} bytes from {@code offset} available in the buffer; returns how many are. */
+        private long fill(int count) throws IOException {
+            long wanted = Math.max(0, Math.min(count, end - offset));
+            if (offset + wanted <= bufferStart + buffer.limit()) {
+                return wanted;
+            }
+            // Keep what is buffered from offset on, at the buffer's start, growing it for a large record.
+            int kept = (int) (bufferStart + buffer.limit() - offset);
+            ByteBuffer target = count > buffer.capacity() ? ByteBuffer.allocate(count).order(ByteOrder.LITTLE_ENDIAN) : buffer;
+            if (kept > 0) {
+                ByteBuffer rest = buffer.duplicate().position(buffer.limit() - kept);
+                target.clear();
+                target.put(rest);
+            } else {
+                target.clear();
+                kept = 0;
+            }
+            buffer = target;
+            bufferStart = offset;
+            long readable = Math.min(buffer.capacity(), Math.max(kept, end - offset));
+            buffer.limit((int) readable);
+            buffer.position(kept);
+            while (buffer.hasRemaining()) {
+                int read = file.read(buffer, bufferStart + buffer.position());
+                if (read <= 0) {
+                    break;
+                }
+            }
+            buffer.limit(buffer.position());
+            buffer.position(0);
+            return Math.min(wanted, buffer.limit());
         }
-        ByteBuffer body = ByteBuffer.allocate((int) length + FOOTER).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, body, offset + HEADER);
-        byte[] data = new byte[(int) length];
-        body.get(0, data);
-        if (maskedCrc(data, 0, data.length) != body.getInt((int) length)) {
-            return new BadData(offset, next);
-        }
-        return new Record(offset, next, data);
     }
 
     /** CRC-32C, masked as TFRecord masks it (rotated right 15 bits, plus a constant), so a CRC of data holding CRCs stays strong. */
     static int maskedCrc(byte[] data, int from, int length) {
         CRC32C crc = new CRC32C();
         crc.update(data, from, length);
-        int value = (int) crc.getValue();
-        return ((value >>> 15) | (value << 17)) + MASK_DELTA;
+        return mask((int) crc.getValue());
     }
 
-    private static void readFully(FileChannel file, ByteBuffer buffer, long position) throws IOException {
-        while (buffer.hasRemaining()) {
-            int read = file.read(buffer, position + buffer.position());
-            if (read < 0) {
-                throw new java.io.EOFException("the file shrank while it was read at byte " + (position + buffer.position()));
-            }
-        }
-        buffer.flip();
+    private static int maskedCrc(ByteBuffer buffer, int from, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(buffer.duplicate().limit(from + length).position(from));
+        return mask((int) crc.getValue());
+    }
+
+    private static int mask(int value) {
+        return ((value >>> 15) | (value << 17)) + MASK_DELTA;
     }
 }

@@ -9,6 +9,11 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,7 +84,7 @@ class EventEncodingsTest {
             assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.Record.class);
             assertThat(TfRecords.read(channel, record.length)).isEqualTo(new TfRecords.Incomplete(record.length, 0));
         }
-        Files.write(file, java.util.Arrays.copyOf(record, record.length - 1));
+        Files.write(file, Arrays.copyOf(record, record.length - 1));
         try (FileChannel channel = FileChannel.open(file)) {
             assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.Incomplete.class);
         }
@@ -87,6 +92,43 @@ class EventEncodingsTest {
         Files.write(file, record);
         try (FileChannel channel = FileChannel.open(file)) {
             assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.BadLength.class);
+        }
+    }
+
+    @Test
+    void aScannerReadsRecordsAcrossItsBufferGrowsForALargeOneAndGoesOnAsTheFileGrows() throws Exception {
+        Random random = new Random(23);
+        List<byte[]> records = new ArrayList<>();
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        while (written.size() < 3 << 20) {
+            // Mostly small records, so many straddle the end of the 1 MiB buffer; one larger than it.
+            byte[] data = new byte[records.size() == 700 ? (2 << 20) + 3 : 1 + random.nextInt(5000)];
+            random.nextBytes(data);
+            records.add(data);
+            written.writeBytes(record(data));
+        }
+        byte[] all = written.toByteArray();
+        int half = all.length / 2 + 5;
+        Path file = dir.resolve("events.out.tfevents.2");
+        Files.write(file, Arrays.copyOf(all, half));
+        List<byte[]> read = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file)) {
+            TfRecords.Scanner scanner = new TfRecords.Scanner(channel, 0, Long.MAX_VALUE);
+            TfRecords.Read next;
+            while ((next = scanner.next()) instanceof TfRecords.Record record) {
+                read.add(record.data());
+            }
+            assertThat(next).isInstanceOf(TfRecords.Incomplete.class);
+            assertThat(((TfRecords.Incomplete) next).offset()).isEqualTo(scanner.offset()).isLessThan(half);
+            Files.write(file, Arrays.copyOfRange(all, half, all.length), StandardOpenOption.APPEND);
+            while ((next = scanner.next()) instanceof TfRecords.Record record) {
+                read.add(record.data());
+            }
+            assertThat(next).isEqualTo(new TfRecords.Incomplete(all.length, 0));
+        }
+        assertThat(read).hasSameSizeAs(records);
+        for (int i = 0; i < records.size(); i++) {
+            assertThat(read.get(i)).as("record %d", i).isEqualTo(records.get(i));
         }
     }
 

@@ -43,19 +43,17 @@ class EventFilesTest {
         List<Event.Scalar> scalars = new ArrayList<>();
         String fileVersion = null;
         try (FileChannel channel = FileChannel.open(file)) {
-            long offset = 0;
+            TfRecords.Scanner scanner = new TfRecords.Scanner(channel, 0, Long.MAX_VALUE);
             while (true) {
-                TfRecords.Read read = TfRecords.read(channel, offset);
+                TfRecords.Read read = scanner.next();
                 if (read instanceof TfRecords.Record record) {
                     records++;
                     Event event = Event.decode(record.data());
                     fileVersion = fileVersion == null ? event.fileVersion() : fileVersion;
                     scalars.addAll(event.scalars());
-                    offset = record.next();
                 } else if (read instanceof TfRecords.BadData bad) {
                     records++;
                     problems.add(bad.offset() + " data crc mismatch");
-                    offset = bad.next();
                 } else if (read instanceof TfRecords.Incomplete incomplete) {
                     if (incomplete.available() > 0) {
                         problems.add(incomplete.offset() + " truncated");

@@ -1,0 +1,58 @@
+package io.submarine.metrics;
+
+import io.submarine.storage.testing.Fixtures;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A training script writing event files with our users' own writers (tensorboardX and
+ * TensorBoard's summary writer from PyPI, see {@code writers/train.py}), as a process beside the sidecar.
+ */
+final class Training implements AutoCloseable {
+
+    /** The tags of train.py, by run, and how many points each gets for {@code steps} steps. */
+    static final List<String> SERIES = List.of("train/loss", "train/lr/group0", "tensorboard-writer/throughput");
+
+    private final Process process;
+    private final Path log;
+
+    private Training(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Writes {@code steps} steps into {@code logdir}, pausing {@code pause} seconds after each. */
+    static Training start(Path logdir, int steps, double pause, Path work) throws IOException {
+        Path python = Fixtures.userTool("python");
+        Path script = work.resolve("train.py");
+        try (InputStream in = Training.class.getResourceAsStream("/writers/train.py")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path log = work.resolve("train.log");
+        Process process = new ProcessBuilder(python.toString(), script.toString(), logdir.toString(), Integer.toString(steps), Double.toString(pause))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new Training(process, log);
+    }
+
+    boolean running() {
+        return process.isAlive();
+    }
+
+    /** Waits for the script to write its last step. */
+    void finish() throws IOException, InterruptedException {
+        if (!process.waitFor(3, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("train.py failed:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
