@@ -1,5 +1,6 @@
 package io.submarine.logshipper.ship;
 
+import io.submarine.logsegment.OrderedUploads;
 import io.submarine.logsegment.SealedSegment;
 import io.submarine.logsegment.SegmentIndex;
 import io.submarine.storage.BlobExistsException;
@@ -13,20 +14,18 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uploads sealed segments one at a time, in the order they were sealed, with create-if-absent;
- * retries every failure with backoff for as long as it runs (storage may be down for a while),
- * and only then drops the local file. The segments waiting form the
+ * Uploads sealed segments in the order they were sealed ({@link OrderedUploads}: one at a time,
+ * each retried with backoff for as long as it runs, as storage may be down for a while), with
+ * create-if-absent, and only then drops the local file. The segments waiting form the
  * spool, bounded by {@code spoolLimit}: readers call {@link #awaitRoom} and wait while it is full.
  */
 public final class Uploader implements AutoCloseable {
@@ -42,16 +41,13 @@ public final class Uploader implements AutoCloseable {
     private record Pending(LogStream stream, SealedSegment segment, int generation) {}
 
     private final BlobStore store;
-    private final RetryPolicy backoff;
     private final long spoolLimit;
     private final ShipperMetrics metrics;
     private final CommitListener listener;
-    private final Deque<Pending> queue = new ArrayDeque<>();
+    private final OrderedUploads<Pending> uploads;
     /** Streams read before storage said where they stand: their first upload waits for the answer. */
     private final Map<LogStream, Future<StreamState>> recoveries = new ConcurrentHashMap<>();
-    private final Thread worker;
     private long spoolBytes;
-    private boolean uploading;
     private boolean readersWaiting;
     private volatile boolean stopped;
     /** Set at shutdown: readers waiting for room go on, to stop. */
@@ -59,20 +55,31 @@ public final class Uploader implements AutoCloseable {
 
     public Uploader(BlobStore store, RetryPolicy backoff, long spoolLimit, ShipperMetrics metrics, CommitListener listener) {
         this.store = store;
-        this.backoff = backoff;
         this.spoolLimit = spoolLimit;
         this.metrics = metrics;
         this.listener = listener;
-        this.worker = new Thread(this::work, "segment-uploader");
-        worker.setDaemon(true);
-        worker.start();
+        this.uploads = new OrderedUploads<>("segment-uploader", backoff, this::upload, new OrderedUploads.Listener<>() {
+            @Override
+            public void failed(Pending pending, int attempt, Exception e, Duration wait) {
+                metrics.uploadFailed();
+                LOG.warn("upload of segment {} of {} failed (attempt {}): {}; retrying in {} ms", pending.segment().index().sequence(),
+                        pending.stream().key(), attempt, describe(e), wait.toMillis());
+            }
+
+            @Override
+            public void done(Pending pending) {
+                synchronized (Uploader.this) {
+                    spoolBytes -= pending.segment().size();
+                    Uploader.this.notifyAll();
+                }
+            }
+        });
     }
 
     /** A {@link LogStream.SealedSink}: queues the segment for upload. */
     public synchronized void enqueue(LogStream stream, SealedSegment segment, int generation) {
-        queue.add(new Pending(stream, segment, generation));
         spoolBytes += segment.size();
-        notifyAll();
+        uploads.add(new Pending(stream, segment, generation));
     }
 
     /**
@@ -126,24 +133,16 @@ public final class Uploader implements AutoCloseable {
     }
 
     /** Waits until every queued segment is committed; false if {@code timeout} passed first. */
-    public synchronized boolean awaitEmpty(Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!queue.isEmpty() || uploading) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
-        return true;
+    public boolean awaitEmpty(Duration timeout) throws InterruptedException {
+        return uploads.awaitEmpty(timeout);
     }
 
     public synchronized long spoolBytes() {
         return spoolBytes;
     }
 
-    public synchronized int waitingSegments() {
-        return queue.size() + (uploading ? 1 : 0);
+    public int waitingSegments() {
+        return uploads.waiting().size();
     }
 
     public synchronized boolean spoolFull() {
@@ -151,58 +150,9 @@ public final class Uploader implements AutoCloseable {
     }
 
     /** When the oldest segment still waiting was opened. */
-    public synchronized Instant oldestWaiting() {
-        Pending head = queue.peek();
-        return head == null ? null : Instant.parse(head.segment().index().opened());
-    }
-
-    private void work() {
-        while (!stopped) {
-            Pending next;
-            synchronized (this) {
-                while (queue.isEmpty() && !stopped) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                if (stopped) {
-                    return;
-                }
-                next = queue.peek();
-                uploading = true;
-            }
-            try {
-                uploadUntilDone(next);
-            } catch (InterruptedException e) {
-                return;
-            } finally {
-                synchronized (this) {
-                    if (queue.peek() == next && !stopped) {
-                        queue.poll();
-                        spoolBytes -= next.segment().size();
-                    }
-                    uploading = false;
-                    notifyAll();
-                }
-            }
-        }
-    }
-
-    private void uploadUntilDone(Pending pending) throws InterruptedException {
-        for (int attempt = 1; !stopped; attempt++) {
-            try {
-                upload(pending);
-                return;
-            } catch (IOException | RuntimeException e) {
-                metrics.uploadFailed();
-                Duration wait = backoff.backoff(Math.min(attempt, backoff.maxAttempts()), ThreadLocalRandom.current());
-                LOG.warn("upload of segment {} of {} failed (attempt {}): {}; retrying in {} ms", pending.segment().index().sequence(),
-                        pending.stream().key(), attempt, describe(e), wait.toMillis());
-                Thread.sleep(wait.toMillis());
-            }
-        }
+    public Instant oldestWaiting() {
+        List<Pending> waiting = uploads.waiting();
+        return waiting.isEmpty() ? null : Instant.parse(waiting.get(0).segment().index().opened());
     }
 
     /** The error and what caused it: storage errors name the location, their cause says what the server said. */
@@ -272,7 +222,7 @@ public final class Uploader implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
-        worker.interrupt();
+        uploads.close();
         synchronized (this) {
             notifyAll();
         }

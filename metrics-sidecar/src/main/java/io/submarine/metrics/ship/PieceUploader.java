@@ -1,5 +1,6 @@
 package io.submarine.metrics.ship;
 
+import io.submarine.logsegment.OrderedUploads;
 import io.submarine.storage.BlobExistsException;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.Location;
@@ -10,17 +11,14 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uploads pieces one at a time, in the order they were cut, with create-if-absent, straight from
- * the event file; retries every failure with backoff for as long as it runs (storage may be down
- * for a while: the pieces just wait, the file holds them).
+ * Uploads pieces in the order they were cut ({@link OrderedUploads}: one at a time, each retried
+ * with backoff for as long as it runs), with create-if-absent, straight from the event file: while
+ * storage is down the pieces just wait, the file holds them.
  */
 final class PieceUploader implements AutoCloseable {
 
@@ -34,96 +32,37 @@ final class PieceUploader implements AutoCloseable {
 
     private final BlobStore store;
     private final RemoteLogdir remote;
-    private final RetryPolicy backoff;
     private final SidecarMetrics metrics;
     private final CommitListener listener;
-    private final Deque<EventFile.Piece> queue = new ArrayDeque<>();
-    private final Thread worker;
-    private boolean uploading;
-    private volatile boolean stopped;
+    private final OrderedUploads<EventFile.Piece> uploads;
 
     PieceUploader(BlobStore store, RemoteLogdir remote, RetryPolicy backoff, SidecarMetrics metrics, CommitListener listener) {
         this.store = store;
         this.remote = remote;
-        this.backoff = backoff;
         this.metrics = metrics;
         this.listener = listener;
-        this.worker = new Thread(this::work, "piece-uploader");
-        worker.setDaemon(true);
-        worker.start();
+        this.uploads = new OrderedUploads<>("piece-uploader", backoff, this::upload, (piece, attempt, e, wait) -> {
+            metrics.uploadFailed();
+            Throwable cause = e.getCause();
+            LOG.warn("upload of {} bytes {}-{} failed (attempt {}): {}{}; retrying in {} ms", piece.file().relativePath(), piece.start(),
+                    piece.end(), attempt, e.getMessage(), cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")",
+                    wait.toMillis());
+        });
     }
 
-    synchronized void enqueue(List<EventFile.Piece> pieces) {
-        queue.addAll(pieces);
-        notifyAll();
+    void enqueue(List<EventFile.Piece> pieces) {
+        uploads.addAll(pieces);
     }
 
     /** Waits until every queued piece is committed; false if {@code timeout} passed first. */
-    synchronized boolean awaitEmpty(Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!queue.isEmpty() || uploading) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
-        return true;
+    boolean awaitEmpty(Duration timeout) throws InterruptedException {
+        return uploads.awaitEmpty(timeout);
     }
 
     /** Pieces queued or uploading, and their bytes. */
-    synchronized long[] waiting() {
-        return new long[] {queue.size(), queue.stream().mapToLong(EventFile.Piece::length).sum()};
-    }
-
-    private void work() {
-        while (!stopped) {
-            EventFile.Piece next;
-            synchronized (this) {
-                while (queue.isEmpty() && !stopped) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                if (stopped) {
-                    return;
-                }
-                next = queue.peek();
-                uploading = true;
-            }
-            try {
-                uploadUntilDone(next);
-            } catch (InterruptedException e) {
-                return;
-            } finally {
-                synchronized (this) {
-                    if (queue.peek() == next && !stopped) {
-                        queue.poll();
-                    }
-                    uploading = false;
-                    notifyAll();
-                }
-            }
-        }
-    }
-
-    private void uploadUntilDone(EventFile.Piece piece) throws InterruptedException {
-        for (int attempt = 1; !stopped; attempt++) {
-            try {
-                upload(piece);
-                return;
-            } catch (IOException | RuntimeException e) {
-                metrics.uploadFailed();
-                Duration wait = backoff.backoff(Math.min(attempt, backoff.maxAttempts()), ThreadLocalRandom.current());
-                Throwable cause = e.getCause();
-                LOG.warn("upload of {} bytes {}-{} failed (attempt {}): {}{}; retrying in {} ms", piece.file().relativePath(), piece.start(),
-                        piece.end(), attempt, e.getMessage(), cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")",
-                        wait.toMillis());
-                Thread.sleep(wait.toMillis());
-            }
-        }
+    long[] waiting() {
+        List<EventFile.Piece> waiting = uploads.waiting();
+        return new long[] {waiting.size(), waiting.stream().mapToLong(EventFile.Piece::length).sum()};
     }
 
     private void upload(EventFile.Piece piece) throws IOException {
@@ -149,11 +88,7 @@ final class PieceUploader implements AutoCloseable {
 
     @Override
     public void close() {
-        stopped = true;
-        worker.interrupt();
-        synchronized (this) {
-            notifyAll();
-        }
+        uploads.close();
     }
 
     /** Bytes {@code [position, end)} of a file, by positional reads: the reader thread keeps its own place in the same file. */
