@@ -37,9 +37,17 @@ final class TensorBoard implements AutoCloseable {
 
     /** TensorBoard on {@code logdir} (a path, or s3://bucket/key with {@code environment} naming the endpoint and keys). */
     static TensorBoard start(String logdir, Map<String, String> environment, Path log) throws Exception {
+        return start(logdir, environment, log, false);
+    }
+
+    /**
+     * With {@code fast}, TensorBoard's default reader where it can run (local and GCS logdirs): the
+     * Rust data server, which reads a run's event files on its own schedule and samples scalars.
+     */
+    static TensorBoard start(String logdir, Map<String, String> environment, Path log, boolean fast) throws Exception {
         int port = Fixtures.freePort();
         ExternalServer server = new ExternalServer("tensorboard", List.of(Fixtures.userTool("tensorboard").toString(), "--logdir", logdir,
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--load_fast=false", "--reload_interval=1",
+                "--host", "127.0.0.1", "--port", Integer.toString(port), "--load_fast=" + fast, "--reload_interval=1",
                 "--samples_per_plugin=scalars=100000"), environment, port, log, Duration.ofSeconds(90));
         server.start();
         return new TensorBoard(server);

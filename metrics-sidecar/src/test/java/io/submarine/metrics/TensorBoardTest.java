@@ -54,6 +54,13 @@ class TensorBoardTest {
                             && points(onLogdir, "tensorboard-writer", "throughput") == STEPS && points(onStorage, "tensorboard-writer", "throughput") == STEPS);
                     assertThat(onStorage.scalars()).containsOnlyKeys("train", "nested/eval", "tensorboard-writer").isEqualTo(onLogdir.scalars());
                     assertThat(onStorage.runs()).isEqualTo(onLogdir.runs());
+                    if (!s3) {
+                        // TensorBoard's default reader, the Rust data server, reads the pieces as the one file too.
+                        try (TensorBoard fast = TensorBoard.start(remoteForTensorBoard, Map.of(), dir.resolve("tensorboard-fast.log"), true)) {
+                            await("the Rust data server shows every step", () -> points(fast, "train", "loss") == STEPS);
+                            assertThat(fast.scalars()).isEqualTo(onLogdir.scalars());
+                        }
+                    }
                 }
             }
             long stored = RemoteLogdirCheck.assertSameAsLocal(store, remote, logdir);

@@ -45,15 +45,22 @@ public final class TfRecords {
     /**
      * Reads records in order from an offset through one buffer, so small records cost no system
      * call each. After an {@link Incomplete} the next call tries the same offset again; after a
-     * {@link BadLength} it stays there.
+     * {@link BadLength} it stays there. The buffer starts small, doubles while reads fill it (a
+     * backlog) up to 1 MiB, grows to hold a larger record, and is let go at every {@link Incomplete}:
+     * a sidecar following a thousand files that are all caught up holds no buffer for any.
      */
     public static final class Scanner {
+        private static final int MIN_BUFFER = 8 << 10;
+        private static final ByteBuffer NONE = ByteBuffer.allocate(0);
+
         private final FileChannel file;
         private final long end;
-        private ByteBuffer buffer = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        private ByteBuffer buffer = NONE;
         /** The file offset of the buffer's first byte; the buffer holds bytes up to its limit. */
         private long bufferStart;
         private long offset;
+        /** Whether the last read filled the whole buffer: more is waiting, so the next buffer is twice as large. */
+        private boolean filled;
 
         /** Records of {@code file} from {@code offset}, none reaching past {@code end} ({@code Long.MAX_VALUE}: the file's end, as it grows). */
         public Scanner(FileChannel file, long offset, long end) {
@@ -61,7 +68,6 @@ public final class TfRecords {
             this.offset = offset;
             this.end = end;
             this.bufferStart = offset;
-            buffer.limit(0);
         }
 
         /** Where the next record starts. */
@@ -72,7 +78,7 @@ public final class TfRecords {
         public Read next() throws IOException {
             long available = fill(HEADER);
             if (available < HEADER) {
-                return new Incomplete(offset, available);
+                return incomplete(available);
             }
             int at = (int) (offset - bufferStart);
             long length = buffer.getLong(at);
@@ -85,7 +91,7 @@ public final class TfRecords {
             int total = (int) (HEADER + length + FOOTER);
             available = fill(total);
             if (available < total) {
-                return new Incomplete(offset, available);
+                return incomplete(available);
             }
             at = (int) (offset - bufferStart);
             long start = offset;
@@ -98,34 +104,37 @@ public final class TfRecords {
             return new Record(start, offset, data);
         }
 
+        /** Lets the buffer go: the file is read again from {@code offset} when it has grown. */
+        private Incomplete incomplete(long available) {
+            buffer = NONE;
+            bufferStart = offset;
+            filled = false;
+            return new Incomplete(offset, available);
+        }
+
         /** Makes up to {@code count} bytes from {@code offset} available in the buffer; returns how many are. */
         private long fill(int count) throws IOException {
             long wanted = Math.max(0, Math.min(count, end - offset));
             if (offset + wanted <= bufferStart + buffer.limit()) {
                 return wanted;
             }
-            // Keep what is buffered from offset on, at the buffer's start, growing it for a large record.
+            // Keep what is buffered from offset on, at the start of a buffer large enough for count.
             int kept = (int) (bufferStart + buffer.limit() - offset);
-            ByteBuffer target = count > buffer.capacity() ? ByteBuffer.allocate(count).order(ByteOrder.LITTLE_ENDIAN) : buffer;
-            if (kept > 0) {
-                ByteBuffer rest = buffer.duplicate().position(buffer.limit() - kept);
-                target.clear();
-                target.put(rest);
-            } else {
-                target.clear();
-                kept = 0;
-            }
+            int capacity = Math.max(count, Math.min(BUFFER, filled ? 2 * buffer.capacity() : Math.max(MIN_BUFFER, buffer.capacity())));
+            ByteBuffer target = capacity == buffer.capacity() ? buffer : ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer rest = buffer.duplicate().position(buffer.limit() - kept);
+            target.clear();
+            target.put(rest);
             buffer = target;
             bufferStart = offset;
-            long readable = Math.min(buffer.capacity(), Math.max(kept, end - offset));
-            buffer.limit((int) readable);
-            buffer.position(kept);
+            buffer.limit((int) Math.min(buffer.capacity(), Math.max(kept, end - offset)));
             while (buffer.hasRemaining()) {
                 int read = file.read(buffer, bufferStart + buffer.position());
                 if (read <= 0) {
                     break;
                 }
             }
+            filled = !buffer.hasRemaining();
             buffer.limit(buffer.position());
             buffer.position(0);
             return Math.min(wanted, buffer.limit());

@@ -96,6 +96,9 @@ final class EventFile {
             }
             scanner = new TfRecords.Scanner(channel, readable, Long.MAX_VALUE);
         }
+        if (channel.size() <= readable) {
+            return 0; // nothing new: one stat, no read
+        }
         long start = readable;
         long lastCut = cuts.isEmpty() ? queued : cuts.peekLast();
         while (true) {
