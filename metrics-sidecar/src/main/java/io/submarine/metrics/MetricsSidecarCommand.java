@@ -63,7 +63,8 @@ final class MetricsSidecarCommand implements Callable<Integer> {
             + "is this much behind the local files, plus a few seconds (default: ${DEFAULT-VALUE}).")
     Duration flushInterval;
 
-    @Option(names = "--poll-interval", defaultValue = "1s", description = "How often the logdir is looked at for new files and records (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--poll-interval", defaultValue = "1s", description = "How often the event files are checked for new records; new files and runs are looked "
+            + "for every 5 s, or every --flush-interval if shorter (default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 
     @Option(names = "--piece-bytes", defaultValue = "67108864", description = "A piece is shipped as soon as it has this many bytes, "

@@ -73,6 +73,7 @@ public final class EventShipper {
     });
     private volatile boolean recovered;
     private Instant nextFlush;
+    private Instant nextWalk;
     private Outcome outcome;
 
     /** {@code metastore} may be null: then nothing is reported. */
@@ -147,13 +148,18 @@ public final class EventShipper {
 
     public void start() {
         nextFlush = clock.instant().plus(settings.flushInterval());
+        nextWalk = clock.instant();
         poller.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void poll() {
         try {
-            discover();
             Instant now = clock.instant();
+            if (!now.isBefore(nextWalk)) {
+                // Walking the logdir costs a stat per file and directory; new runs are found within this, existing files grow every poll.
+                nextWalk = now.plus(walkInterval());
+                discover();
+            }
             boolean flush = !now.isBefore(nextFlush);
             if (flush) {
                 nextFlush = now.plus(settings.flushInterval());
@@ -174,6 +180,13 @@ public final class EventShipper {
             }
             uploader.enqueue(file.takePieces(flush));
         }
+    }
+
+    /** How often the logdir is walked for new files: every 5 s, or every flush or poll if that is longer. */
+    private Duration walkInterval() {
+        Duration walk = Duration.ofSeconds(5);
+        walk = settings.flushInterval().compareTo(walk) < 0 ? settings.flushInterval() : walk;
+        return settings.pollInterval().compareTo(walk) > 0 ? settings.pollInterval() : walk;
     }
 
     /** Finds event files not seen before: any file whose name contains "tfevents", at any depth. */
