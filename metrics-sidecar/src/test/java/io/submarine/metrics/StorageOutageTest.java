@@ -30,7 +30,8 @@ class StorageOutageTest {
             Path logdir = dir.resolve("logdir");
             List<String> args = SidecarProcess.args(server, logdir, dir.resolve("work"), "--flush-interval", "500ms", "--set", "retry.max-attempts=1");
             try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args);
-                    Training training = Training.start(logdir, 400, 0.02, dir)) {
+                    Training training = Training.start(logdir, 1000, 0.02, dir)) {
+                // The task writes for 20 s, long after storage goes away.
                 int port = sidecar.ready();
                 await("a piece is shipped", () -> metric(port, "metrics_sidecar_pieces_total") > 0);
                 s3.control().kill();

@@ -43,7 +43,7 @@ class TensorBoardTest {
             try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(),
                     SidecarProcess.args(server, logdir, dir.resolve("work"), "--flush-interval", "2s"));
                     TensorBoard onStorage = TensorBoard.start(remoteForTensorBoard, tensorBoardEnvironment, dir.resolve("tensorboard-remote.log"));
-                    Training training = Training.start(logdir, STEPS, 0.03, dir)) {
+                    Training training = Training.start(logdir, STEPS, 0.05, dir)) {
                 sidecar.ready();
                 await("TensorBoard on storage shows some of train/loss", () -> points(onStorage, "train", "loss") > 0);
                 assertThat(training.running()).as("the task still writes when TensorBoard on storage shows its curve").isTrue();
