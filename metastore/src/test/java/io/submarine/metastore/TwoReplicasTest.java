@@ -95,8 +95,8 @@ class TwoReplicasTest {
                     CompletableFuture.supplyAsync(() -> post(a, "/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":\"replicas\"}"), senders),
                     CompletableFuture.supplyAsync(() -> post(b, "/api/2.0/mlflow/experiments/create", REPORTER, null, "{\"name\":\"replicas\"}"), senders))
                     .stream().map(CompletableFuture::join).toList();
-            creates.forEach(response -> statuses.add(response.statusCode()));
-            assertThat(creates.stream().map(HttpResponse::statusCode).sorted().toList()).containsExactly(200, 409);
+            assertThat(creates.stream().map(HttpResponse::statusCode).sorted().toList()).containsExactly(200, 400);
+            assertThat(creates.stream().map(HttpResponse::body).filter(body -> body.contains("RESOURCE_ALREADY_EXISTS")).count()).isOne();
             String experimentId = get(a, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=replicas", REPORTER).path("experiment")
                     .path("experiment_id").asText();
 

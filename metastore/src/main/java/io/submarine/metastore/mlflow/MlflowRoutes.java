@@ -151,8 +151,11 @@ public final class MlflowRoutes implements Routes {
             store.logBatch(runId(body), metrics, params, tags);
             return new JsonObject();
         }));
-        router.get(PREFIX + "/metrics/get-history").handler(readers).handler(ctx -> respond(ctx, () ->
-                new JsonObject().put("metrics", store.metricHistory(query(ctx, "run_id"), query(ctx, "metric_key")))));
+        router.get(PREFIX + "/metrics/get-history").handler(readers).handler(ctx -> respond(ctx, () -> {
+            JsonArray history = store.metricHistory(query(ctx, "run_id"), query(ctx, "metric_key"));
+            // An empty list is left out, as proto3 JSON (and MLflow's server) leaves it out.
+            return history.isEmpty() ? new JsonObject() : new JsonObject().put("metrics", history);
+        }));
     }
 
     private void respond(RoutingContext ctx, Callable<JsonObject> work) {

@@ -61,8 +61,8 @@ public final class MlflowStore {
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 if (e instanceof SQLException sql && Database.isDuplicateKey(sql)) {
-                    // 409 where MLflow's server says 400: its clients go by error_code, and a conflict is what this is.
-                    throw new ApiException(409, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
+                    // 400, as MLflow's server answers (MlflowParityTest holds every status to its own).
+                    throw new ApiException(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
                 }
                 throw e;
             }
@@ -304,8 +304,8 @@ public final class MlflowStore {
         }
     }
 
+    /** A run's history of {@code key}; none for a run that does not exist, as MLflow's server answers. */
     JsonArray metricHistory(String runId, String key) throws SQLException {
-        requireRun(runId);
         return metrics.runHistory(runId, key);
     }
 
@@ -314,11 +314,11 @@ public final class MlflowStore {
         return runState(runId)[0];
     }
 
-    /** The run's experiment name; 404 when the run doesn't exist, INVALID_STATE when it is deleted. */
+    /** The run's experiment name; 404 when the run doesn't exist, 400 (as MLflow's server says) when it is deleted. */
     private String requireActiveRun(String runId) throws SQLException {
         String[] state = runState(runId);
         if (!state[1].equals("active")) {
-            throw new ApiException(409, "INVALID_STATE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
         }
         return state[0];
     }
@@ -339,7 +339,7 @@ public final class MlflowStore {
 
     private static void requireActive(JsonObject experiment, String what) {
         if (!experiment.getString("lifecycle_stage").equals("active")) {
-            throw new ApiException(409, "INVALID_STATE", "The " + what + " must be in the 'active' state. Current state is "
+            throw new ApiException(400, "INVALID_PARAMETER_VALUE", "The " + what + " must be in the 'active' state. Current state is "
                     + experiment.getString("lifecycle_stage") + ".");
         }
     }

@@ -82,7 +82,9 @@ class MlflowApiTest extends ApiSuite {
         assertThat(runNames(mlflow("POST", search, "{" + ids + "}"))).containsExactly("trial-3", "trial-2", "trial-0");
         assertThat(runNames(mlflow("POST", search, "{" + ids + ",\"run_view_type\":\"DELETED_ONLY\"}"))).containsExactly("trial-1");
         HttpResponse<String> toDeleted = post("/api/2.0/mlflow/runs/log-metric", REPORTER, null, "{\"run_id\":\"" + runIds.get(1) + "\",\"key\":\"loss\",\"value\":1,\"timestamp\":2}");
-        assertThat(JSON.readTree(toDeleted.body()).path("error_code").asText()).isEqualTo("INVALID_STATE");
+        assertThat(toDeleted.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(toDeleted.body()).path("error_code").asText()).isEqualTo("INVALID_PARAMETER_VALUE");
+        assertThat(JSON.readTree(toDeleted.body()).path("message").asText()).contains("must be in the 'active' state");
         mlflow("POST", "/runs/restore", "{\"run_id\":\"" + runIds.get(1) + "\"}");
         assertThat(runNames(mlflow("POST", search, "{" + ids + "}"))).hasSize(4);
 
