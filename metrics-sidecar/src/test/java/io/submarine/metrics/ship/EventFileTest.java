@@ -111,9 +111,9 @@ class EventFileTest {
     private static boolean wholeRecordsIn(FileChannel channel, EventFile.Piece piece) throws IOException {
         TfRecords.Scanner scanner = new TfRecords.Scanner(channel, piece.start(), piece.end());
         TfRecords.Read read;
-        while ((read = scanner.next()) instanceof TfRecords.Record) {
-            // whole record
-        }
+        do {
+            read = scanner.next();
+        } while (read instanceof TfRecords.Record);
         return read.equals(new TfRecords.Incomplete(piece.end(), 0));
     }
 
