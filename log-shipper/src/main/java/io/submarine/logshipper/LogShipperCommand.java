@@ -425,8 +425,7 @@ final class LogShipperCommand implements Callable<Integer> {
             throw config(e.getMessage());
         }
         endpoint.token().ifPresent(Redactor.global()::register);
-        return new MetastoreClient(endpoint.url(), endpoint.token(), workDir.resolve("metastore-spool"), 2, Duration.ofMillis(200),
-                d -> Thread.sleep(d.toMillis()));
+        return endpoint.sidecarClient(workDir.resolve("metastore-spool"));
     }
 
     private static ProgramException config(String message) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -39,5 +40,13 @@ public record MetastoreEndpoint(URI url, Optional<String> token) {
             throw new IllegalArgumentException("the metastore token file " + tokenFile + " is empty");
         }
         return new MetastoreEndpoint(url, Optional.of(token));
+    }
+
+    /**
+     * The client a sidecar reports with: two attempts 200 ms apart, then the report waits in
+     * {@code spool} on the pod's volume, so a slow metastore never holds a sidecar's reporting thread long.
+     */
+    public MetastoreClient sidecarClient(Path spool) throws IOException {
+        return new MetastoreClient(url, token, spool, 2, Duration.ofMillis(200), wait -> Thread.sleep(wait.toMillis()));
     }
 }

@@ -37,11 +37,6 @@ public final class TfRecords {
     /** The data's CRC does not match: this record is skipped, the next one starts at {@code next}. */
     public record BadData(long offset, long next) implements Read {}
 
-    /** The record at {@code offset} of {@code file}. */
-    public static Read read(FileChannel file, long offset) throws IOException {
-        return new Scanner(file, offset, Long.MAX_VALUE).next();
-    }
-
     /**
      * Reads records in order from an offset through one buffer, so small records cost no system
      * call each. After an {@link Incomplete} the next call tries the same offset again; after a
@@ -55,6 +50,7 @@ public final class TfRecords {
 
         private final FileChannel file;
         private final long end;
+        private final CRC32C crc = new CRC32C();
         private ByteBuffer buffer = NONE;
         /** The file offset of the buffer's first byte; the buffer holds bytes up to its limit. */
         private long bufferStart;
@@ -82,7 +78,7 @@ public final class TfRecords {
             }
             int at = (int) (offset - bufferStart);
             long length = buffer.getLong(at);
-            if (maskedCrc(buffer, at, 8) != buffer.getInt(at + 8)) {
+            if (maskedCrc(at, 8) != buffer.getInt(at + 8)) {
                 return new BadLength(offset, "the length's CRC does not match");
             }
             if (length < 0 || length > MAX_RECORD) {
@@ -96,12 +92,19 @@ public final class TfRecords {
             at = (int) (offset - bufferStart);
             long start = offset;
             offset += total;
-            if (maskedCrc(buffer, at + HEADER, (int) length) != buffer.getInt(at + HEADER + (int) length)) {
+            if (maskedCrc(at + HEADER, (int) length) != buffer.getInt(at + HEADER + (int) length)) {
                 return new BadData(start, offset);
             }
             byte[] data = new byte[(int) length];
             buffer.get(at + HEADER, data);
             return new Record(start, offset, data);
+        }
+
+        /** The masked CRC-32C of {@code length} buffered bytes from {@code from}, with this scanner's one CRC. */
+        private int maskedCrc(int from, int length) {
+            crc.reset();
+            crc.update(buffer.slice(from, length));
+            return mask((int) crc.getValue());
         }
 
         /** Lets the buffer go: the file is read again from {@code offset} when it has grown. */
@@ -148,11 +151,6 @@ public final class TfRecords {
         return mask((int) crc.getValue());
     }
 
-    private static int maskedCrc(ByteBuffer buffer, int from, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.duplicate().limit(from + length).position(from));
-        return mask((int) crc.getValue());
-    }
 
     private static int mask(int value) {
         return ((value >>> 15) | (value << 17)) + MASK_DELTA;

@@ -83,18 +83,8 @@ final class EventFile {
         if (stopped != null) {
             return 0;
         }
-        if (channel == null) {
-            try {
-                channel = FileChannel.open(path, StandardOpenOption.READ);
-            } catch (NoSuchFileException gone) {
-                return 0;
-            }
-            if (channel.size() < committed) {
-                stop(metrics, "it is shorter (" + channel.size() + " bytes) than what storage holds of it (" + committed
-                        + " bytes): another file took its name; it is not shipped");
-                return 0;
-            }
-            scanner = new TfRecords.Scanner(channel, readable, Long.MAX_VALUE);
+        if (!open(metrics)) {
+            return 0;
         }
         if (channel.size() <= readable) {
             return 0; // nothing new: one stat, no read
@@ -154,6 +144,28 @@ final class EventFile {
             queued = readable;
         }
         return pieces;
+    }
+
+    /**
+     * Opens the file if it is not open yet, for reading on and for reading pieces back; false if
+     * it is not there, or stopped (shorter than what storage holds of it).
+     */
+    synchronized boolean open(SidecarMetrics metrics) throws IOException {
+        if (channel != null) {
+            return stopped == null;
+        }
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+        if (channel.size() < committed) {
+            stop(metrics, "it is shorter (" + channel.size() + " bytes) than what storage holds of it (" + committed
+                    + " bytes): another file took its name; it is not shipped");
+            return false;
+        }
+        scanner = new TfRecords.Scanner(channel, readable, Long.MAX_VALUE);
+        return true;
     }
 
     /** Storage holds this file up to {@code end}. */

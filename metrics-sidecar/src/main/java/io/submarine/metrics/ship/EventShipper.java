@@ -115,7 +115,7 @@ public final class EventShipper {
         }
         long bytes = 0;
         for (Map.Entry<String, NavigableMap<Long, Long>> file : inStorage.entrySet()) {
-            bytes += RemoteLogdir.end(file.getKey(), file.getValue());
+            bytes += file.getValue().lastEntry().getKey() + file.getValue().lastEntry().getValue();
         }
         LOG.info("storage holds {} bytes of {} event files under {}", bytes, inStorage.size(), remote.root());
         discover();
@@ -131,7 +131,9 @@ public final class EventShipper {
                     LOG.warn("{} is gone from the logdir; its bytes from {} on are in storage but their points are not reported", stored.getKey(), reported);
                     continue;
                 }
-                file.read(settings.pieceBytes(), metrics, clock.instant()); // opens it, so the pieces can be read back
+                if (!file.open(metrics)) {
+                    continue;
+                }
                 for (Map.Entry<Long, Long> piece : unreported.entrySet()) {
                     reporter.committed(new EventFile.Piece(file, piece.getKey(), piece.getKey() + piece.getValue()),
                             remote.piece(stored.getKey(), piece.getKey()));
@@ -241,9 +243,9 @@ public final class EventShipper {
             discover();
             readAll(true);
             if (!uploader.awaitEmpty(left(end))) {
-                long[] waiting = uploader.waiting();
+                PieceUploader.Waiting waiting = uploader.waiting();
                 outcome = new Outcome(ExitCode.DEADLINE, String.format("the %s shutdown deadline passed with %d pieces (%d bytes) not uploaded; "
-                        + "the event files hold them, and the next start in this pod ships them; _COMPLETE not written", deadline, waiting[0], waiting[1]));
+                        + "the event files hold them, and the next start in this pod ships them; _COMPLETE not written", deadline, waiting.pieces(), waiting.bytes()));
                 return outcome;
             }
             if (reporter != null && !reporter.flush(left(end))) {

@@ -60,9 +60,11 @@ final class PieceUploader implements AutoCloseable {
     }
 
     /** Pieces queued or uploading, and their bytes. */
-    long[] waiting() {
+    record Waiting(int pieces, long bytes) {}
+
+    Waiting waiting() {
         List<EventFile.Piece> waiting = uploads.waiting();
-        return new long[] {waiting.size(), waiting.stream().mapToLong(EventFile.Piece::length).sum()};
+        return new Waiting(waiting.size(), waiting.stream().mapToLong(EventFile.Piece::length).sum());
     }
 
     private void upload(EventFile.Piece piece) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -81,17 +82,17 @@ class EventEncodingsTest {
         Path file = dir.resolve("events.out.tfevents.1");
         Files.write(file, record);
         try (FileChannel channel = FileChannel.open(file)) {
-            assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.Record.class);
-            assertThat(TfRecords.read(channel, record.length)).isEqualTo(new TfRecords.Incomplete(record.length, 0));
+            assertThat(recordAt(channel, 0)).isInstanceOf(TfRecords.Record.class);
+            assertThat(recordAt(channel, record.length)).isEqualTo(new TfRecords.Incomplete(record.length, 0));
         }
         Files.write(file, Arrays.copyOf(record, record.length - 1));
         try (FileChannel channel = FileChannel.open(file)) {
-            assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.Incomplete.class);
+            assertThat(recordAt(channel, 0)).isInstanceOf(TfRecords.Incomplete.class);
         }
         record[8] ^= 1;
         Files.write(file, record);
         try (FileChannel channel = FileChannel.open(file)) {
-            assertThat(TfRecords.read(channel, 0)).isInstanceOf(TfRecords.BadLength.class);
+            assertThat(recordAt(channel, 0)).isInstanceOf(TfRecords.BadLength.class);
         }
     }
 
@@ -130,6 +131,11 @@ class EventEncodingsTest {
         for (int i = 0; i < records.size(); i++) {
             assertThat(read.get(i)).as("record %d", i).isEqualTo(records.get(i));
         }
+    }
+
+    /** What a scanner finds at {@code offset}. */
+    private static TfRecords.Read recordAt(FileChannel channel, long offset) throws IOException {
+        return new TfRecords.Scanner(channel, offset, Long.MAX_VALUE).next();
     }
 
     /** An Event at step 7 with one summary holding {@code values}. */
