@@ -21,6 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * upload and the checkpoint, between a sync and the next. Small segments cut by age make every
  * window likely. The task rotates on its own schedule, whether the shipper runs or not. After the
  * last restart the remote holds every line exactly once.
+ *
+ * <p>No shipper reads a file deleted or overwritten while none runs: a copy-truncate overwrites the
+ * {@code .1} that the rename before it made. So the task rotates at a pace real ones keep (hourly,
+ * or every so many MiB) next to a restart: about every 8 s, longer than two restarts of the
+ * slowest backend's shipper (2.5 s each here). At 3 s a run killed 50 ms after resuming in the
+ * renamed file, and a next one 2.5 s later, once found it overwritten (and said so).
  */
 class CrashRecoveryTest {
 
@@ -42,8 +48,8 @@ class CrashRecoveryTest {
             LogWriter writer = new LogWriter(scenario.logs.resolve("app.log"), 3);
             Thread writing = new Thread(() -> {
                 try {
-                    // Four rotations, two of each kind.
-                    writer.lines(7400, 1500, 2000);
+                    // Four rotations, two of each kind, about 8 s apart (see above).
+                    writer.lines(7400, 1500, 5000);
                 } catch (Exception | Error e) {
                     writerFailed.set(e);
                 }
