@@ -171,13 +171,17 @@ public final class MetricStore {
     }
 
     /**
-     * The last logged point of each metric of the runs that {@code runIds} (SQL selecting run ids,
-     * with {@code parameters}) selects, handed to {@code sink} with its run id, in key order.
+     * The latest point of each metric of the runs that {@code runIds} (SQL selecting run ids, with
+     * {@code parameters}) selects, handed to {@code sink} with its run id, in key order. Latest as
+     * MLflow's server keeps it: the greatest step, then the latest timestamp, then the greatest
+     * value; not the last to arrive (a client logging asynchronously sends its batches out of order).
      */
     public static void latest(Connection connection, String runIds, List<?> parameters, BiConsumer<String, JsonObject> sink) throws SQLException {
-        try (PreparedStatement select = Database.prepare(connection, "SELECT s.run_id, s.metric_key, p.metric_value, p.special_value, p.timestamp_ms, p.step"
-                + " FROM metric_points p JOIN metric_series s ON s.id = p.series_id WHERE p.id IN (SELECT MAX(q.id) FROM metric_points q"
-                + " JOIN metric_series t ON t.id = q.series_id WHERE t.run_id IN (" + runIds + ") GROUP BY q.series_id) ORDER BY s.metric_key", parameters)) {
+        try (PreparedStatement select = Database.prepare(connection, "SELECT run_id, metric_key, metric_value, special_value, timestamp_ms, step FROM ("
+                + "SELECT s.run_id, s.metric_key, p.metric_value, p.special_value, p.timestamp_ms, p.step, ROW_NUMBER() OVER (PARTITION BY p.series_id"
+                + " ORDER BY p.step DESC, p.timestamp_ms DESC, p.metric_value DESC, p.id DESC) AS rank_in_series"
+                + " FROM metric_points p JOIN metric_series s ON s.id = p.series_id WHERE s.run_id IN (" + runIds + ")) ranked"
+                + " WHERE rank_in_series = 1 ORDER BY metric_key", parameters)) {
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     sink.accept(rows.getString(1), new JsonObject().put("key", rows.getString(2)).put("value", readValue(rows, 3))

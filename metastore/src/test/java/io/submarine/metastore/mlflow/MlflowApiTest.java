@@ -57,6 +57,20 @@ class MlflowApiTest extends ApiSuite {
     }
 
     @Test
+    void theLatestValueIsMlflowsNotTheLastToArrive() throws Exception {
+        String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"out-of-order\"}").path("experiment_id").asText();
+        String runId = mlflow("POST", "/runs/create", "{\"experiment_id\":\"" + experimentId + "\",\"start_time\":1}").path("run").path("info").path("run_id").asText();
+        // As an asynchronous client sends them: the later steps first.
+        mlflow("POST", "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"metrics\":[{\"key\":\"loss\",\"value\":0.5,\"timestamp\":10,\"step\":5},"
+                + "{\"key\":\"acc\",\"value\":0.7,\"timestamp\":30,\"step\":2}]}");
+        mlflow("POST", "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"metrics\":[{\"key\":\"loss\",\"value\":0.9,\"timestamp\":20,\"step\":3},"
+                + "{\"key\":\"acc\",\"value\":0.6,\"timestamp\":20,\"step\":2}]}");
+        JsonNode metrics = mlflow("GET", "/runs/get?run_id=" + runId, null).path("run").path("data").path("metrics");
+        assertThat(metrics.toString()).as("loss: the greatest step; acc: at one step, the latest timestamp")
+                .isEqualTo("[{\"key\":\"acc\",\"value\":0.7,\"timestamp\":30,\"step\":2},{\"key\":\"loss\",\"value\":0.5,\"timestamp\":10,\"step\":5}]");
+    }
+
+    @Test
     void mlflowSearchLifecycleAndExperimentTags() throws Exception {
         String experimentId = mlflow("POST", "/experiments/create", "{\"name\":\"search-space\"}").path("experiment_id").asText();
         List<String> runIds = new ArrayList<>();
