@@ -9,6 +9,7 @@ import io.submarine.metastore.logs.LogReader;
 import io.submarine.metastore.logs.LogRoutes;
 import io.submarine.metastore.metrics.MetricRoutes;
 import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.metastore.mlflow.MlflowCalls;
 import io.submarine.metastore.mlflow.MlflowRoutes;
 import io.submarine.metastore.mlflow.MlflowStore;
 import io.submarine.metastore.reports.ReportRoutes;
@@ -22,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import javax.sql.DataSource;
@@ -78,9 +80,10 @@ public final class MetastoreServer implements AutoCloseable {
             MetricStore metrics = new MetricStore(data);
             ReportStore reports = new ReportStore(data, metrics);
             PrometheusRegistry registry = new PrometheusRegistry();
+            MlflowStore mlflow = new MlflowStore(data, metrics);
             Router router = new ApiRouter(vertx, database::reachable, new Access(tokens)::authenticate, registry, maxBodyBytes, List.of(MlflowRoutes.PREFIX))
-                    .router(List.of(new ReportRoutes(vertx, reports, registry), new MetricRoutes(vertx, metrics), new LogRoutes(vertx, reports, new LogReader(storage)),
-                            new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, new MlflowStore(data, metrics))));
+                    .router(List.of(new ReportRoutes(vertx, reports, registry, Map.of(MlflowCalls.KIND, new MlflowCalls(mlflow))), new MetricRoutes(vertx, metrics),
+                            new LogRoutes(vertx, reports, new LogReader(storage)), new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, mlflow)));
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router, storage);

@@ -85,6 +85,22 @@ public final class MetastoreClient {
         }
     }
 
+    /**
+     * Sends {@code report} now, with the retries, and never spools it: for a caller that keeps its
+     * reports itself until they are taken (the tracking journal).
+     *
+     * @return false if the metastore could not take it now (down, 5xx, timeouts)
+     * @throws ReportRejectedException if the metastore refused it (4xx)
+     */
+    public synchronized boolean deliver(Report report) throws IOException {
+        try {
+            send(report);
+            return true;
+        } catch (UnavailableException e) {
+            return false;
+        }
+    }
+
     /** Replays the spool in order; true when it is empty afterwards. */
     public synchronized boolean flush() throws IOException {
         List<Path> pending;

@@ -97,6 +97,23 @@ public sealed interface ReportContent {
         }
     }
 
+    /**
+     * MLflow calls a pod's tracking endpoint accepted, in order, each its request body with the ids
+     * the pod made; the metastore applies them once per idempotency key.
+     */
+    record MlflowCalls(List<Call> calls) implements ReportContent {
+        /** One call: its path under {@code /api/2.0/mlflow/} ({@code runs/log-batch}) and its body, a JSON object. */
+        public record Call(String call, Map<String, Object> body) {}
+
+        public ReportKind kind() {
+            return ReportKind.MLFLOW_CALLS;
+        }
+
+        public Map<String, Object> payload() {
+            return Map.of("calls", calls.stream().map(c -> fields("call", c.call(), "body", c.body())).toList());
+        }
+    }
+
     /** Name-value pairs in order; a null value is left out, as JSON would have it missing. */
     private static Map<String, Object> fields(Object... namesAndValues) {
         Map<String, Object> fields = new LinkedHashMap<>();

@@ -7,7 +7,8 @@ public enum ReportKind {
     EVENT_FILE_SEGMENT("event-file-segments"),
     METRIC_POINTS("metric-points"),
     MODEL_VERSION("model-versions"),
-    LIFECYCLE("lifecycle");
+    LIFECYCLE("lifecycle"),
+    MLFLOW_CALLS("mlflow-calls");
 
     private final String path;
 

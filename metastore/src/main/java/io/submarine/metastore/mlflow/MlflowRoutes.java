@@ -29,10 +29,10 @@ import java.util.function.Function;
 public final class MlflowRoutes implements Routes {
 
     public static final String PREFIX = "/api/2.0/mlflow";
-    private static final int MAX_METRICS = 1000;
-    private static final int MAX_PARAMS = 100;
-    private static final int MAX_TAGS = 100;
-    private static final int MAX_ENTITIES = 1000;
+    static final int MAX_METRICS = 1000;
+    static final int MAX_PARAMS = 100;
+    static final int MAX_TAGS = 100;
+    static final int MAX_ENTITIES = 1000;
 
     private final Vertx vertx;
     private final MlflowStore store;
@@ -163,7 +163,7 @@ public final class MlflowRoutes implements Routes {
                 .onFailure(ctx::fail);
     }
 
-    private static ApiException invalid(String message) {
+    static ApiException invalid(String message) {
         return new ApiException(400, "INVALID_PARAMETER_VALUE", message);
     }
 
@@ -175,7 +175,7 @@ public final class MlflowRoutes implements Routes {
         return value;
     }
 
-    private static Object required(JsonObject body, String field) {
+    static Object required(JsonObject body, String field) {
         Object value = body.getValue(field);
         if (value == null) {
             throw invalid("Missing value for required parameter '" + field + "'");
@@ -184,7 +184,7 @@ public final class MlflowRoutes implements Routes {
     }
 
     /** The run: run_id, or run_uuid (MLflow's older name, still sent by older clients); each must be a run id if given. */
-    private static String runId(JsonObject body) {
+    static String runId(JsonObject body) {
         String id = null;
         for (String field : List.of("run_uuid", "run_id")) {
             Object value = body.getValue(field);
@@ -207,7 +207,7 @@ public final class MlflowRoutes implements Routes {
     private static final java.util.regex.Pattern INT64_TEXT = java.util.regex.Pattern.compile("-?[0-9]{1,18}");
 
     /** An experiment's id: a string of digits in MLflow's protos; a number too, as MLflow's server takes one for older clients. */
-    private static long id(Object value, String field) {
+    static long id(Object value, String field) {
         if (value instanceof String text && ID.matcher(text).matches()) {
             return Long.parseLong(text);
         }
@@ -218,7 +218,7 @@ public final class MlflowRoutes implements Routes {
     }
 
     /** An int64 field: proto3 JSON sends it as a number or as a string of digits, and takes both. */
-    private static long number(Object value, String field) {
+    static long number(Object value, String field) {
         if (value instanceof Integer || value instanceof Long) {
             return ((Number) value).longValue();
         }
@@ -228,7 +228,7 @@ public final class MlflowRoutes implements Routes {
         throw invalid("Invalid value " + value + " for parameter '" + field + "': expected a whole number");
     }
 
-    private static String text(JsonObject body, String field, boolean requiredField, int max) {
+    static String text(JsonObject body, String field, boolean requiredField, int max) {
         Object value = body.getValue(field);
         if (value == null) {
             if (requiredField) {
@@ -266,7 +266,7 @@ public final class MlflowRoutes implements Routes {
     }
 
     /** A metric's, param's or tag's name: 1 to 250 characters. */
-    private static String key(JsonObject body) {
+    static String key(JsonObject body) {
         String key = text(body, "key", true, 250);
         if (key.isEmpty()) {
             throw invalid("Missing value for required parameter 'key'");
@@ -274,7 +274,7 @@ public final class MlflowRoutes implements Routes {
         return key;
     }
 
-    private static MetricPoint metric(JsonObject body) {
+    static MetricPoint metric(JsonObject body) {
         String key = key(body);
         // Typed as MLflow 3 types them; a metric's logged model and dataset are not kept.
         for (String field : List.of("model_id", "dataset_name", "dataset_digest")) {
@@ -294,17 +294,17 @@ public final class MlflowRoutes implements Routes {
         return new MetricPoint(key, step, number, timestamp);
     }
 
-    private static KeyValue keyValue(JsonObject body, int maxValue) {
+    static KeyValue keyValue(JsonObject body, int maxValue) {
         String key = key(body);
         String value = text(body, "value", true, maxValue);
         return new KeyValue(key, value);
     }
 
-    private static List<KeyValue> keyValues(JsonObject body, String field, int max, int maxValue) {
+    static List<KeyValue> keyValues(JsonObject body, String field, int max, int maxValue) {
         return list(body, field, max, item -> keyValue(item, maxValue));
     }
 
-    private static <T> List<T> list(JsonObject body, String field, int max, Function<JsonObject, T> parse) {
+    static <T> List<T> list(JsonObject body, String field, int max, Function<JsonObject, T> parse) {
         Object value = body.getValue(field);
         if (value == null) {
             return List.of();

@@ -37,46 +37,81 @@ public final class MlflowStore {
         this.metrics = metrics;
     }
 
-    long createExperiment(String name, String artifactLocation, List<KeyValue> tags) throws SQLException {
-        long now = System.currentTimeMillis();
+    /** Work on one connection, in one transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, "
-                    + "creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)", new String[] {"experiment_id"})) {
-                insert.setString(1, name);
-                insert.setString(2, artifactLocation == null ? "" : artifactLocation);
-                insert.setLong(3, now);
-                insert.setLong(4, now);
-                insert.executeUpdate();
-                long id;
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    id = keys.getLong(1);
-                }
-                for (KeyValue tag : tags) {
-                    upsert(connection, "mlflow_experiment_tags", "experiment_id", id, "tag_key", "tag_value", tag);
-                }
+            try {
+                T result = work.run(connection);
                 connection.commit();
-                return id;
+                return result;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
-                if (e instanceof SQLException sql && Database.isDuplicateKey(sql)) {
-                    // 400, as MLflow's server answers (MlflowParityTest holds every status to its own).
-                    throw new ApiException(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
-                }
                 throw e;
             }
         }
     }
 
+    long createExperiment(String name, String artifactLocation, List<KeyValue> tags) throws SQLException {
+        try {
+            return inTransaction(connection -> insertExperiment(connection, null, name, artifactLocation, tags));
+        } catch (SQLException e) {
+            if (Database.isDuplicateKey(e)) {
+                // 400, as MLflow's server answers (MlflowParityTest holds every status to its own).
+                throw new ApiException(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
+            }
+            throw e;
+        }
+    }
+
+    /** Inserts an experiment with id {@code id}, or the next one the database gives when null. */
+    static long insertExperiment(Connection connection, Long id, String name, String artifactLocation, List<KeyValue> tags) throws SQLException {
+        long now = System.currentTimeMillis();
+        String sql = id == null
+                ? "INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)"
+                : "INSERT INTO mlflow_experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time, experiment_id)"
+                        + " VALUES (?, ?, 'active', ?, ?, ?)";
+        try (PreparedStatement insert = connection.prepareStatement(sql, new String[] {"experiment_id"})) {
+            insert.setString(1, name);
+            insert.setString(2, artifactLocation == null ? "" : artifactLocation);
+            insert.setLong(3, now);
+            insert.setLong(4, now);
+            if (id != null) {
+                insert.setLong(5, id);
+            }
+            insert.executeUpdate();
+            long inserted = id != null ? id : generatedId(insert);
+            for (KeyValue tag : tags) {
+                upsert(connection, "mlflow_experiment_tags", "experiment_id", inserted, "tag_key", "tag_value", tag);
+            }
+            return inserted;
+        }
+    }
+
+    private static long generatedId(PreparedStatement insert) throws SQLException {
+        try (ResultSet keys = insert.getGeneratedKeys()) {
+            keys.next();
+            return keys.getLong(1);
+        }
+    }
+
     JsonObject experiment(String column, Object value) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            List<JsonObject> found = experiments(connection, (column.equals("name") ? "name" : "experiment_id") + " = ?", List.of(value));
-            if (found.isEmpty()) {
-                throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with " + column + "=" + value);
-            }
-            return found.get(0);
+            return experiment(connection, column, value);
         }
+    }
+
+    static JsonObject experiment(Connection connection, String column, Object value) throws SQLException {
+        List<JsonObject> found = experiments(connection, (column.equals("name") ? "name" : "experiment_id") + " = ?", List.of(value));
+        if (found.isEmpty()) {
+            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with " + column + "=" + value);
+        }
+        return found.get(0);
     }
 
     /** Experiments in MLflow's shape, tags included, where {@code where} (over mlflow_experiments) holds. */
@@ -135,41 +170,53 @@ public final class MlflowStore {
     }
 
     void setExperimentTag(long experimentId, KeyValue tag) throws SQLException {
-        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
-        try (Connection connection = dataSource.getConnection()) {
-            upsert(connection, "mlflow_experiment_tags", "experiment_id", experimentId, "tag_key", "tag_value", tag);
-        }
+        inTransaction(connection -> {
+            setExperimentTag(connection, experimentId, tag);
+            return null;
+        });
+    }
+
+    static void setExperimentTag(Connection connection, long experimentId, KeyValue tag) throws SQLException {
+        requireActive(experiment(connection, "experiment_id", experimentId), "experiment " + experimentId);
+        upsert(connection, "mlflow_experiment_tags", "experiment_id", experimentId, "tag_key", "tag_value", tag);
     }
 
     String createRun(long experimentId, String runName, long startTime, List<KeyValue> tags) throws SQLException {
-        requireActive(experiment("experiment_id", experimentId), "experiment " + experimentId);
         String runId = UUID.randomUUID().toString().replace("-", "");
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_runs (run_id, experiment_id, run_name, status, start_time, lifecycle_stage)"
-                    + " VALUES (?, ?, ?, 'RUNNING', ?, 'active')")) {
-                insert.setString(1, runId);
-                insert.setLong(2, experimentId);
-                insert.setString(3, runName == null || runName.isEmpty() ? runId.substring(0, 8) : runName);
-                insert.setLong(4, startTime);
-                insert.executeUpdate();
-                for (KeyValue tag : tags) {
-                    setTag(connection, runId, tag);
-                }
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        }
+        inTransaction(connection -> {
+            insertRun(connection, runId, experimentId, runName, startTime, tags);
+            return null;
+        });
         return runId;
     }
 
+    /** A run of an active experiment; its name, when none is given, is the start of its id. */
+    static void insertRun(Connection connection, String runId, long experimentId, String runName, long startTime, List<KeyValue> tags) throws SQLException {
+        requireActive(experiment(connection, "experiment_id", experimentId), "experiment " + experimentId);
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO mlflow_runs (run_id, experiment_id, run_name, status, start_time, lifecycle_stage)"
+                + " VALUES (?, ?, ?, 'RUNNING', ?, 'active')")) {
+            insert.setString(1, runId);
+            insert.setLong(2, experimentId);
+            insert.setString(3, runName == null || runName.isEmpty() ? runId.substring(0, 8) : runName);
+            insert.setLong(4, startTime);
+            insert.executeUpdate();
+        }
+        for (KeyValue tag : tags) {
+            setTag(connection, runId, tag);
+        }
+    }
+
     void updateRun(String runId, String status, Long endTime, String runName) throws SQLException {
-        requireActiveRun(runId);
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET status = COALESCE(?, status), end_time = COALESCE(?, end_time),"
-                        + " run_name = COALESCE(?, run_name) WHERE run_id = ?")) {
+        inTransaction(connection -> {
+            updateRun(connection, runId, status, endTime, runName);
+            return null;
+        });
+    }
+
+    static void updateRun(Connection connection, String runId, String status, Long endTime, String runName) throws SQLException {
+        requireActiveRun(connection, runId);
+        try (PreparedStatement update = connection.prepareStatement("UPDATE mlflow_runs SET status = COALESCE(?, status), end_time = COALESCE(?, end_time),"
+                + " run_name = COALESCE(?, run_name) WHERE run_id = ?")) {
             update.setString(1, status);
             update.setObject(2, endTime);
             update.setString(3, runName);
@@ -270,9 +317,15 @@ public final class MlflowStore {
     }
 
     void deleteTag(String runId, String key) throws SQLException {
-        requireActiveRun(runId);
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement delete = connection.prepareStatement("DELETE FROM mlflow_tags WHERE run_id = ? AND tag_key = ?")) {
+        inTransaction(connection -> {
+            deleteTag(connection, runId, key);
+            return null;
+        });
+    }
+
+    static void deleteTag(Connection connection, String runId, String key) throws SQLException {
+        requireActiveRun(connection, runId);
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM mlflow_tags WHERE run_id = ? AND tag_key = ?")) {
             delete.setString(1, runId);
             delete.setString(2, key);
             if (delete.executeUpdate() == 0) {
@@ -283,25 +336,24 @@ public final class MlflowStore {
 
     /** Metrics, params and tags of one call, all or nothing. */
     void logBatch(String runId, List<MetricPoint> points, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
-        String experimentName = requireActiveRun(runId);
+        inTransaction(connection -> {
+            logBatch(connection, runId, points, params, tags);
+            return null;
+        });
+    }
+
+    /** Metrics, params and tags of one call, on {@code connection}; the series of new metric keys are made on a connection of their own. */
+    void logBatch(Connection connection, String runId, List<MetricPoint> points, List<KeyValue> params, List<KeyValue> tags) throws SQLException {
+        String experimentName = requireActiveRun(connection, runId);
         Map<String, Long> series = points.isEmpty() ? Map.of()
                 : metrics.seriesIds("experiment", experimentName, runId, points.stream().map(MetricPoint::key).collect(Collectors.toSet()));
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                for (KeyValue param : params) {
-                    logParam(connection, runId, param);
-                }
-                for (KeyValue tag : tags) {
-                    setTag(connection, runId, tag);
-                }
-                MetricStore.insert(connection, series, null, points);
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
+        for (KeyValue param : params) {
+            logParam(connection, runId, param);
         }
+        for (KeyValue tag : tags) {
+            setTag(connection, runId, tag);
+        }
+        MetricStore.insert(connection, series, null, points);
     }
 
     /** A run's history of {@code key}; none for a run that does not exist, as MLflow's server answers. */
@@ -311,22 +363,33 @@ public final class MlflowStore {
 
     /** The run's experiment name; 404 when the run doesn't exist. */
     private String requireRun(String runId) throws SQLException {
-        return runState(runId)[0];
+        try (Connection connection = dataSource.getConnection()) {
+            return runState(connection, runId)[0];
+        }
     }
 
     /** The run's experiment name; 404 when the run doesn't exist, 400 (as MLflow's server says) when it is deleted. */
-    private String requireActiveRun(String runId) throws SQLException {
-        String[] state = runState(runId);
+    private static String requireActiveRun(Connection connection, String runId) throws SQLException {
+        String[] state = runState(connection, runId);
         if (!state[1].equals("active")) {
             throw new ApiException(400, "INVALID_PARAMETER_VALUE", "The run " + runId + " must be in the 'active' state. Current state is " + state[1] + ".");
         }
         return state[0];
     }
 
-    private String[] runState(String runId) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT e.name, r.lifecycle_stage FROM mlflow_runs r"
-                        + " JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
+    /** Whether a run of this id exists, in any state. */
+    static boolean runExists(Connection connection, String runId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM mlflow_runs WHERE run_id = ?")) {
+            select.setString(1, runId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    private static String[] runState(Connection connection, String runId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT e.name, r.lifecycle_stage FROM mlflow_runs r"
+                + " JOIN mlflow_experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = ?")) {
             select.setString(1, runId);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {

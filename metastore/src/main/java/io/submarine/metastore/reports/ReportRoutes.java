@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,17 +25,24 @@ import java.util.TreeSet;
  */
 public final class ReportRoutes implements Routes {
 
-    private static final Set<String> KINDS = Set.of("localizations", "log-segments", "event-file-segments", "metric-points", "model-versions", "lifecycle");
+    private static final Set<String> STORED_AS_SENT = Set.of("localizations", "log-segments", "event-file-segments", "metric-points", "model-versions",
+            "lifecycle");
     private static final Set<String> OWNER_KINDS = Set.of("experiment", "notebook", "serving");
 
     private final Vertx vertx;
     private final ReportStore reports;
     private final Counter received;
     private final Counter points;
+    private final Map<String, CarriedWrites> carried;
+    private final Set<String> kinds;
 
-    public ReportRoutes(Vertx vertx, ReportStore reports, PrometheusRegistry registry) {
+    /** @param carried the kinds of report that write elsewhere too, each with what it writes */
+    public ReportRoutes(Vertx vertx, ReportStore reports, PrometheusRegistry registry, Map<String, CarriedWrites> carried) {
         this.vertx = vertx;
         this.reports = reports;
+        this.carried = Map.copyOf(carried);
+        this.kinds = new TreeSet<>(STORED_AS_SENT);
+        this.kinds.addAll(carried.keySet());
         this.received = Counter.builder().name("metastore_reports").help("Reports received, by kind and whether they repeated one already stored.")
                 .labelNames("kind", "duplicate").register(registry);
         this.points = Counter.builder().name("metastore_metric_points").help("Metric points stored.").register(registry);
@@ -55,13 +63,17 @@ public final class ReportRoutes implements Routes {
         // Parsed on a worker too: a report may carry 10,000 points, and the event loop is one thread for every request.
         vertx.executeBlocking(() -> {
             ValidReport parsed = ValidReport.of(ApiBodies.object(ctx));
-            List<MetricPoint> carried = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
+            List<MetricPoint> carriedPoints = kind.equals("metric-points") ? MetricPoint.fromPayload(parsed.payload()) : List.of();
             // The points go to their own table; the report keeps the rest of the payload and their count, not a second copy.
-            ValidReport report = carried.isEmpty() ? parsed : parsed.withPayload(withoutPoints(parsed.payload()).put("points", carried.size()));
-            ReportStore.Stored stored = reports.insert(kind, key, report, carried);
+            ValidReport report = carriedPoints.isEmpty() ? parsed : parsed.withPayload(withoutPoints(parsed.payload()).put("points", carriedPoints.size()));
+            CarriedWrites writes = carried.get(kind);
+            if (writes != null) {
+                writes.check(report.payload());
+            }
+            ReportStore.Stored stored = reports.insert(kind, key, report, carriedPoints, writes);
             received.labelValues(kind, Boolean.toString(stored.duplicate())).inc();
             if (!stored.duplicate()) {
-                points.inc(carried.size());
+                points.inc(carriedPoints.size());
             }
             return stored;
         }, false).onSuccess(stored -> ApiBodies.send(ctx, stored.duplicate() ? 200 : 201,
@@ -92,10 +104,10 @@ public final class ReportRoutes implements Routes {
         vertx.executeBlocking(() -> reports.list(kind, filter, cursor, limit), false).onSuccess(page -> ApiBodies.send(ctx, 200, page)).onFailure(ctx::fail);
     }
 
-    private static String kind(RoutingContext ctx) {
+    private String kind(RoutingContext ctx) {
         String kind = ctx.pathParam("kind");
-        if (!KINDS.contains(kind)) {
-            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "no report kind '" + kind + "'; kinds: " + String.join(", ", new TreeSet<>(KINDS)));
+        if (!kinds.contains(kind)) {
+            throw new ApiException(404, "RESOURCE_DOES_NOT_EXIST", "no report kind '" + kind + "'; kinds: " + String.join(", ", kinds));
         }
         return kind;
     }

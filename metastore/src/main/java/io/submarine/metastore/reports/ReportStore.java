@@ -32,6 +32,14 @@ public final class ReportStore {
 
     /** Stores a report, and the metric points it carries, in one transaction. */
     public Stored insert(String kind, String key, ValidReport report, List<MetricPoint> points) throws SQLException {
+        return insert(kind, key, report, points, null);
+    }
+
+    /**
+     * Stores a report, the metric points it carries and, if {@code writes} is given, what its
+     * kind writes elsewhere, in one transaction: a repeated key writes nothing again.
+     */
+    public Stored insert(String kind, String key, ValidReport report, List<MetricPoint> points, CarriedWrites writes) throws SQLException {
         Map<String, Long> series = points.isEmpty() ? Map.of()
                 : metrics.seriesIds(report.ownerKind(), report.ownerName(), "", points.stream().map(MetricPoint::key).collect(Collectors.toSet()));
         try (Connection connection = dataSource.getConnection()) {
@@ -40,6 +48,12 @@ public final class ReportStore {
                 Stored stored = insertReport(connection, kind, key, report);
                 if (!stored.duplicate() && !points.isEmpty()) {
                     MetricStore.insert(connection, series, stored.id(), points);
+                }
+                if (!stored.duplicate() && writes != null) {
+                    JsonObject kept = writes.apply(connection, report.payload());
+                    if (!kept.equals(report.payload())) {
+                        updatePayload(connection, stored.id(), kept);
+                    }
                 }
                 connection.commit();
                 return stored;
@@ -80,6 +94,14 @@ public final class ReportStore {
                 keys.next();
                 return new Stored(keys.getLong(1), false);
             }
+        }
+    }
+
+    private static void updatePayload(Connection connection, long id, JsonObject payload) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE reports SET payload = ? WHERE id = ?")) {
+            update.setString(1, payload.encode());
+            update.setLong(2, id);
+            update.executeUpdate();
         }
     }
 
