@@ -4,6 +4,7 @@ import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metrics.ship.EventShipper;
+import io.submarine.metrics.tracking.TrackingEndpoint;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.health.HealthServer;
 import io.submarine.sidecar.lifecycle.ExitCode;
@@ -37,6 +38,8 @@ import picocli.CommandLine.Option;
                     + "where TensorBoard reads them as it reads the local logdir: each file as pieces cut at record boundaries, "
                     + "uploaded once each, exactly once across restarts. Reports each scalar to the metastore (--metastore-url) and "
                     + "shows the latest on /metrics. On SIGTERM it ships what is left within --shutdown-deadline and writes _COMPLETE.",
+            "Serves MLflow's tracking API to the task on 127.0.0.1:--tracking-port: each call is journaled on the pod's volume "
+                    + "before it is answered, and forwarded to the metastore in order, once, whether the metastore is up or not.",
             ""})
 final class MetricsSidecarCommand implements Callable<Integer> {
 
@@ -84,6 +87,22 @@ final class MetricsSidecarCommand implements Callable<Integer> {
     @Option(names = "--health-port", defaultValue = "8091", description = "Port of /healthz, /readyz and /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int healthPort;
 
+    @Option(names = "--tracking-port", defaultValue = "5000", description = "Port of the MLflow tracking endpoint for the task "
+            + "(MLFLOW_TRACKING_URI=http://127.0.0.1:<port>); 0 picks a free one, -1 serves none (default: ${DEFAULT-VALUE}).")
+    int trackingPort;
+
+    @Option(names = "--tracking-address", defaultValue = "127.0.0.1", description = "Address of the MLflow tracking endpoint: the pod's loopback, "
+            + "where only its containers reach it (default: ${DEFAULT-VALUE}).")
+    String trackingAddress;
+
+    @Option(names = "--journal-dir", description = "Where the tracking endpoint journals each call before it answers, on a volume that outlives "
+            + "the container (default: <work-dir>/tracking).")
+    Path journalDir;
+
+    @Option(names = "--journal-limit", defaultValue = "268435456", description = "Most bytes of tracking calls waiting for the metastore; beyond it "
+            + "calls are answered 503 and the MLflow client retries (default: 256 MiB).")
+    long journalLimit;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting, e.g. s3.endpoint=http://minio:9000 (also SUBMARINE_STORAGE_<BACKEND>_<NAME>).")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -100,12 +119,14 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         validate();
         PodIdentity identity = identity();
         Location podRoot = podRoot(identity);
-        MetastoreClient metastore = metastore();
+        MetastoreEndpoint endpoint = metastoreEndpoint();
+        MetastoreClient metastore = endpoint == null ? null : endpoint.sidecarClient(workDir.resolve("metastore-spool"));
         BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register));
         EventShipper shipper = new EventShipper(new EventShipper.Settings(logdir, pollInterval, flushInterval, pieceBytes, maxSeries), store,
                 podRoot, metastore, identity, workDir, Clock.systemUTC());
+        TrackingEndpoint tracking = tracking(endpoint, identity, shipper.metrics().registry());
         // Stopped by SIGTERM: the exit code says whether everything was shipped.
-        Thread shutdown = new Thread(() -> Runtime.getRuntime().halt(finish(shipper).code()), "shutdown");
+        Thread shutdown = new Thread(() -> Runtime.getRuntime().halt(finish(shipper, tracking).code()), "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         HealthServer health;
         try {
@@ -130,9 +151,40 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Ships what is left; the exit code says whether it all made it. */
-    private ExitCode finish(EventShipper shipper) {
+    /**
+     * The MLflow endpoint, with a client for the metastore of its own: it delivers or waits, and
+     * never spools (the journal keeps the calls in order); null when --tracking-port is -1.
+     */
+    private TrackingEndpoint tracking(MetastoreEndpoint endpoint, PodIdentity identity, io.prometheus.metrics.model.registry.PrometheusRegistry registry)
+            throws IOException {
+        if (trackingPort < 0) {
+            return null;
+        }
+        Path journal = journalDir != null ? journalDir : workDir.resolve("tracking");
+        MetastoreClient forwarding = endpoint == null ? null : endpoint.sidecarClient(journal.resolve("unused-spool"));
+        try {
+            return TrackingEndpoint.start(new TrackingEndpoint.Settings(trackingAddress, trackingPort, journal, journalLimit, Duration.ofSeconds(2)),
+                    forwarding, endpoint, identity, Clock.systemUTC(), registry);
+        } catch (BindException e) {
+            throw config("cannot serve MLflow tracking on " + trackingAddress + ":" + trackingPort + " (--tracking-address, --tracking-port): " + e.getMessage());
+        }
+    }
+
+    /** Ships what is left and forwards what the task logged; the exit code says whether it all made it. */
+    private ExitCode finish(EventShipper shipper, TrackingEndpoint tracking) {
+        long start = System.nanoTime();
         EventShipper.Outcome outcome = shipper.shutdown(shutdownDeadline);
+        if (tracking != null) {
+            try {
+                tracking.close(shutdownDeadline.minusNanos(System.nanoTime() - start));
+                if (tracking.backlogBytes() > 0) {
+                    LOG.warn("{} bytes of tracking calls did not reach the metastore by the deadline; they stay in the journal and go at the next start",
+                            tracking.backlogBytes());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("closing the tracking journal failed: {}", e.toString());
+            }
+        }
         if (outcome.complete()) {
             LOG.info("shipped everything; metrics-sidecar stops");
             return ExitCode.OK;
@@ -153,6 +205,9 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         }
         if (pieceBytes < 1024) {
             throw config("--piece-bytes must be at least 1024");
+        }
+        if (journalLimit < 0) {
+            throw config("--journal-limit must not be negative");
         }
         if (maxSeries < 0) {
             throw config("--max-series must not be negative");
@@ -183,7 +238,7 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         }
     }
 
-    private MetastoreClient metastore() throws IOException {
+    private MetastoreEndpoint metastoreEndpoint() {
         if (metastoreUrl == null) {
             return null;
         }
@@ -194,7 +249,7 @@ final class MetricsSidecarCommand implements Callable<Integer> {
             throw config(e.getMessage());
         }
         endpoint.token().ifPresent(Redactor.global()::register);
-        return endpoint.sidecarClient(workDir.resolve("metastore-spool"));
+        return endpoint;
     }
 
     private static ProgramException config(String message) {

@@ -3,22 +3,15 @@ package io.submarine.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submarine.storage.BlobStores;
 import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.submarine.storage.testing.ExternalServer;
 import io.submarine.storage.testing.Fixtures;
 import io.submarine.storage.testing.TestBackend;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +29,6 @@ class ExactlyOnceTest {
 
     private static final int STEPS = 1500;
     private static final int KILLS = 22;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -47,10 +39,10 @@ class ExactlyOnceTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         try (TestBackend server = TestBackend.start("file", dir); BlobStores store = BlobStores.load(StorageConfig.of(server.settings()));
-                ExternalServer metastore = metastore(port)) {
+                ExternalServer metastore = MetastoreProcess.on(port, dir)) {
             Path logdir = dir.resolve("logdir");
             List<String> args = SidecarProcess.args(server, logdir, dir.resolve("work"), "--flush-interval", "300ms", "--piece-bytes", "4096",
-                    "--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", Files.writeString(dir.resolve("token"), "rep-token-55").toString());
+                    "--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
             try (Training training = Training.start(logdir, STEPS, 0.02, dir)) {
                 for (int kill = 0; kill < KILLS; kill++) {
                     if (kill == 6) {
@@ -67,7 +59,7 @@ class ExactlyOnceTest {
                     last.ready();
                     training.finish();
                     assertThat(last.terminate()).as("exit code after %d kills (seed %d)", KILLS, seed).isZero();
-                    assertThat(last.output()).doesNotContain("rep-token-55");
+                    assertThat(last.output()).doesNotContain(MetastoreProcess.REPORTER_TOKEN);
                 }
             }
             Location remote = SidecarProcess.remoteLogdir(server);
@@ -98,18 +90,6 @@ class ExactlyOnceTest {
     }
 
     private static JsonNode get(int port, String path) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer read-token-66").build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(path).isEqualTo(200);
-        return JSON.readTree(response.body());
-    }
-
-    /** The real metastore in its own process on {@code port}, not started yet; tokens for a reporter and a reader. */
-    private ExternalServer metastore(int port) throws Exception {
-        Path tokens = Files.writeString(dir.resolve("tokens"), "reporter rep-token-55\nreader read-token-66\n");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ExternalServer("metastore", List.of(java, "-cp", System.getProperty("java.class.path"), "io.submarine.metastore.Metastore",
-                "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(), "--token-file", tokens.toString()), Map.of(), port,
-                dir.resolve("metastore.log"), Duration.ofSeconds(60));
+        return MetastoreProcess.get(port, path);
     }
 }

@@ -30,7 +30,7 @@ class MetricsSidecarTest {
             System.setOut(out);
         }
         assertThat(help.toString(StandardCharsets.UTF_8)).contains("--logdir", "METRICS_SIDECAR_LOGDIR", "SUBMARINE_STORAGE_URI", "--flush-interval",
-                "--max-series", "SUBMARINE_METASTORE_URL", "Exit codes");
+                "--max-series", "SUBMARINE_METASTORE_URL", "--tracking-port", "--journal-dir", "--journal-limit", "Exit codes");
     }
 
     @Test
@@ -61,6 +61,14 @@ class MetricsSidecarTest {
         assertThat(MetricsSidecar.run(env, "--storage-uri", "file:///tmp/x", "--logdir", logdir, "--work-dir", work, "--metastore-url", "metastore:8080"))
                 .isEqualTo(ExitCode.CONFIG.code());
         assertThat(Files.readString(termination)).contains("metastore URL must be http(s)");
+        assertThat(MetricsSidecar.run(env, "--storage-uri", "file:///tmp/x", "--logdir", logdir, "--work-dir", work, "--journal-limit", "-1"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(Files.readString(termination)).contains("--journal-limit must not be negative");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThat(MetricsSidecar.run(env, "--storage-uri", dir.resolve("remote").toUri().toString(), "--logdir", logdir, "--work-dir", work,
+                    "--health-port", "0", "--tracking-port", Integer.toString(taken.getLocalPort()))).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(Files.readString(termination)).contains("cannot serve MLflow tracking on 127.0.0.1:" + taken.getLocalPort(), "--tracking-port");
+        }
         // Found only as it starts: storage no backend serves.
         assertThat(MetricsSidecar.run(env, "--storage-uri", "nope://bucket/runs", "--logdir", logdir, "--work-dir", work, "--health-port", "0"))
                 .isEqualTo(ExitCode.CONFIG.code());

@@ -40,7 +40,7 @@ final class SidecarProcess implements AutoCloseable {
     /** The flags for shipping {@code logdir} to {@code backend}, with the work directory in {@code work}, and {@code more}. */
     static List<String> args(TestBackend backend, Path logdir, Path work, String... more) {
         List<String> args = new ArrayList<>(List.of("--storage-uri", backend.storageUri(), "--logdir", logdir.toString(), "--work-dir", work.toString(),
-                "--health-port", "0", "--poll-interval", "200ms"));
+                "--health-port", "0", "--tracking-port", "0", "--poll-interval", "200ms"));
         backend.settings().forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
         args.addAll(List.of(more));
         return args;
@@ -72,8 +72,17 @@ final class SidecarProcess implements AutoCloseable {
 
     /** The port of /metrics, once the program has logged it. */
     int healthPort() throws Exception {
-        Pattern serving = Pattern.compile("/metrics on port (\\d+)");
-        await("the sidecar serves /metrics", () -> {
+        return loggedPort("the sidecar serves /metrics", Pattern.compile("/metrics on port (\\d+)"));
+    }
+
+    /** The port of the MLflow tracking endpoint, once the program has logged it. */
+    int trackingPort() throws Exception {
+        return loggedPort("the sidecar serves MLflow tracking", Pattern.compile("MLflow tracking on http://127\\.0\\.0\\.1:(\\d+)"));
+    }
+
+    /** The port {@code serving}'s group 1 finds in the output, once there; fails at once if the sidecar exits first. */
+    private int loggedPort(String what, Pattern serving) throws Exception {
+        await(what, () -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("metrics-sidecar exited with " + process.exitValue() + ":\n" + output());
             }
@@ -140,7 +149,13 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        kill();
+    public void close() {
+        // Not kill(): a close that threw InterruptedException would make every try-with-resources handle it.
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -57,8 +57,7 @@ final class TensorBoard implements AutoCloseable {
     Map<String, Map<String, JsonNode>> scalars() throws IOException, InterruptedException {
         Map<String, Map<String, JsonNode>> runs = new TreeMap<>();
         JsonNode tags = get("/data/plugin/scalars/tags");
-        for (Iterator<Map.Entry<String, JsonNode>> run = tags.fields(); run.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = run.next();
+        for (Map.Entry<String, JsonNode> entry : tags.properties()) {
             Map<String, JsonNode> series = new TreeMap<>();
             for (Iterator<String> tag = entry.getValue().fieldNames(); tag.hasNext(); ) {
                 String name = tag.next();

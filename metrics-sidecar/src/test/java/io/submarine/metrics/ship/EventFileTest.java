@@ -119,7 +119,7 @@ class EventFileTest {
 
     private String scrape() throws IOException {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        new PrometheusTextFormatWriter(false).write(text, metrics.registry().scrape());
+        PrometheusTextFormatWriter.create().write(text, metrics.registry().scrape());
         return text.toString(StandardCharsets.UTF_8);
     }
 

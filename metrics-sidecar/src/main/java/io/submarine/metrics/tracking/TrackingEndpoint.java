@@ -1,0 +1,378 @@
+package io.submarine.metrics.tracking;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.submarine.logsegment.StateFile;
+import io.submarine.metastore.client.MetastoreClient;
+import io.submarine.metastore.client.MetastoreEndpoint;
+import io.submarine.metastore.client.PodIdentity;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MLflow's tracking REST API for the task, on the pod's loopback ({@code MLFLOW_TRACKING_URI=
+ * http://127.0.0.1:<port>}). A call is answered once it is in the journal on the pod's volume;
+ * the journal goes to the metastore in order behind it, so the task never waits on the metastore
+ * and nothing it was told is logged is lost when the pod's containers restart.
+ *
+ * <p>Reads come from what the pod logged; an experiment or run made elsewhere is asked of the
+ * metastore (and remembered); searches are the metastore's. When more than {@code journalLimit}
+ * bytes wait for the metastore, calls are answered 503 as an overloaded MLflow server answers,
+ * and the client's retries wait.
+ */
+public final class TrackingEndpoint implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrackingEndpoint.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PREFIX = "/api/2.0/mlflow/";
+    private static final Duration DURABLE_WAIT = Duration.ofSeconds(30);
+    private static final long MAX_BODY_BYTES = 64L << 20;
+
+    /** Where the endpoint listens and keeps its journal, and how much may wait for the metastore. */
+    public record Settings(String address, int port, Path journalDir, long journalLimit, Duration metastoreTimeout) {}
+
+    /** Guarded by this endpoint's lock, with the journal's order. */
+    private final TrackingState current;
+    private final Journal journal;
+    private final Forwarder forwarder;
+    private final MetastoreReads metastore;
+    private final long journalLimit;
+    private final Clock clock;
+    private final OneWriteHttpServer server;
+    private final Counter calls;
+
+    private TrackingEndpoint(Settings settings, TrackingState replayed, Journal journal, Forwarder forwarder, MetastoreReads metastore, Clock clock,
+            PrometheusRegistry registry) throws IOException {
+        this.current = replayed;
+        this.journal = journal;
+        this.forwarder = forwarder;
+        this.metastore = metastore;
+        this.journalLimit = settings.journalLimit();
+        this.clock = clock;
+        this.calls = Counter.builder().name("metrics_sidecar_tracking_calls").help("MLflow calls the tracking endpoint answered, by outcome: "
+                + "ok, refused (4xx, as MLflow's server refuses them), overloaded (503: --journal-limit bytes wait for the metastore), failed.")
+                .labelNames("outcome").register(registry);
+        GaugeWithCallback.builder().name("metrics_sidecar_tracking_backlog_bytes").help("Journaled tracking calls not yet in the metastore, in bytes.")
+                .callback(cb -> cb.call(backlogBytes())).register(registry);
+        this.server = new OneWriteHttpServer(settings.address(), settings.port(), MAX_BODY_BYTES, this::handle);
+    }
+
+    /**
+     * Replays the journal, starts forwarding it (when a metastore is given) and serves.
+     *
+     * @param client sends the journal to the metastore; null when there is none
+     * @param endpoint the metastore, for reads; null when there is none
+     */
+    public static TrackingEndpoint start(Settings settings, MetastoreClient client, MetastoreEndpoint endpoint, PodIdentity identity, Clock clock,
+            PrometheusRegistry registry) throws IOException {
+        TrackingState replayed = new TrackingState();
+        StateFile forwarded = new StateFile(settings.journalDir().resolve("forwarded.json"));
+        Forwarder.Position position = Forwarder.load(forwarded);
+        long[] forwardedBytes = {0};
+        long[] replayedCalls = {0};
+        Journal journal = Journal.open(settings.journalDir(), entry -> {
+            replayed.apply(entry.call(), entry.body());
+            replayedCalls[0]++;
+            if (entry.seq() < position.next()) {
+                forwardedBytes[0] += entry.bytes();
+            }
+        });
+        Forwarder forwarder = client == null ? null
+                : Forwarder.start(journal, client, identity, forwarded, position, forwardedBytes[0], Duration.ofSeconds(1));
+        MetastoreReads reads = endpoint == null ? null : new MetastoreReads(endpoint, settings.metastoreTimeout());
+        TrackingEndpoint tracking;
+        try {
+            tracking = new TrackingEndpoint(settings, replayed, journal, forwarder, reads, clock, registry);
+        } catch (IOException | RuntimeException e) {
+            // The port is taken, say: nothing left running behind the error.
+            if (forwarder != null) {
+                forwarder.close();
+            }
+            journal.close();
+            throw e;
+        }
+        tracking.server.start();
+        LOG.info("MLflow tracking on http://{}:{} ({} calls in the journal at {})", settings.address(), tracking.port(), replayedCalls[0], settings.journalDir());
+        return tracking;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Journal bytes the metastore does not have yet; 0 without a metastore. */
+    public long backlogBytes() {
+        return forwarder == null ? 0 : Math.max(0, journal.bytesWritten() - forwarder.forwardedBytes());
+    }
+
+    private OneWriteHttpServer.Response handle(OneWriteHttpServer.Request request) throws IOException {
+        String outcome = "ok";
+        try {
+            if (!request.path().startsWith(PREFIX)) {
+                throw new MlflowError(404, "ENDPOINT_NOT_FOUND", "no endpoint " + request.path() + " here; MLflow's tracking API is under " + PREFIX);
+            }
+            return new OneWriteHttpServer.Response(200, JSON.writeValueAsBytes(answer(request.method(), request.path().substring(PREFIX.length()), request)));
+        } catch (MlflowError e) {
+            outcome = e.status() == 503 ? "overloaded" : e.status() >= 500 ? "failed" : "refused";
+            return new OneWriteHttpServer.Response(e.status(), JSON.writeValueAsBytes(JSON.createObjectNode().put("error_code", e.code()).put("message", e.getMessage())));
+        } catch (IOException | RuntimeException e) {
+            outcome = "failed";
+            throw e;
+        } finally {
+            calls.labelValues(outcome).inc();
+        }
+    }
+
+    private ObjectNode answer(String method, String call, OneWriteHttpServer.Request request) throws IOException {
+        if (method.equals("GET")) {
+            Map<String, String> query = query(request.rawQuery());
+            return switch (call) {
+                case "experiments/get-by-name" -> experiment("experiments/get-by-name", "experiment_name", required(query, "experiment_name"));
+                case "experiments/get" -> experiment("experiments/get", "experiment_id", required(query, "experiment_id"));
+                case "runs/get" -> JSON.createObjectNode().set("run", run(required(query, "run_id")));
+                case "metrics/get-history" -> history(required(query, "run_id"), required(query, "metric_key"));
+                default -> throw notServed(method, call);
+            };
+        }
+        if (!method.equals("POST")) {
+            throw notServed(method, call);
+        }
+        byte[] raw = request.body();
+        if (call.equals("runs/search") || call.equals("experiments/search")) {
+            return fromMetastore(call, metastoreOrUnavailable(call).post(call, raw.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : raw));
+        }
+        ObjectNode parsed = parse(raw);
+        return write(call, parsed);
+    }
+
+    /** Checks, journals and applies a call; answers once it is on disk. */
+    private ObjectNode write(String call, ObjectNode request) throws IOException {
+        if (call.equals("experiments/create")) {
+            // Made elsewhere already: MLflow's answer is that it exists.
+            String name = request.path("name").asText("");
+            synchronized (this) {
+                if (current.experimentByName(name) == null && !name.isEmpty()) {
+                    learnExperiment("experiments/get-by-name", "experiment_name", name);
+                }
+            }
+        }
+        if (call.startsWith("runs/") && !call.equals("runs/create")) {
+            learnRunIfMissing(request);
+        }
+        List<CompletableFuture<Void>> durable = new ArrayList<>(1);
+        ObjectNode answer;
+        synchronized (this) {
+            if (journalLimit > 0 && backlogBytes() > journalLimit) {
+                throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", "more than --journal-limit (" + journalLimit
+                        + " bytes) of tracking calls wait for the metastore; try again shortly");
+            }
+            ObjectNode journaled = current.prepare(call, request, clock.millis());
+            if (journaled != null) {
+                journal.append(TrackingState.journaledAs(call), journaled, durable);
+                current.apply(TrackingState.journaledAs(call), journaled);
+            }
+            answer = switch (call) {
+                case "experiments/create" -> JSON.createObjectNode().put("experiment_id", journaled.path("experiment_id").asText());
+                case "runs/create" -> JSON.createObjectNode().set("run", current.run(journaled.path("run_id").asText()));
+                case "runs/update" -> JSON.createObjectNode().set("run_info", current.run(journaled.path("run_id").asText()).path("info"));
+                default -> JSON.createObjectNode();
+            };
+        }
+        awaitDurable(durable);
+        if (forwarder != null) {
+            forwarder.poke();
+        }
+        return answer;
+    }
+
+    private static void awaitDurable(List<CompletableFuture<Void>> durable) {
+        for (CompletableFuture<Void> future : durable) {
+            try {
+                future.get(DURABLE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", "the call could not be written to the pod's journal: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", "interrupted");
+            }
+        }
+    }
+
+    private ObjectNode experiment(String call, String field, String value) throws IOException {
+        synchronized (this) {
+            ObjectNode known = field.equals("experiment_name") ? current.experimentByName(value) : current.experiment(value);
+            if (known == null) {
+                known = learnExperiment(call, field, value);
+            }
+            if (known == null) {
+                throw MlflowError.notFound("Could not find experiment with " + (field.equals("experiment_name") ? "name" : "experiment_id") + "=" + value);
+            }
+            return JSON.createObjectNode().set("experiment", known.deepCopy());
+        }
+    }
+
+    /** An experiment the metastore has (made elsewhere), remembered in the journal; null if it has none or is away. */
+    private ObjectNode learnExperiment(String call, String field, String value) throws IOException {
+        if (metastore == null) {
+            return null;
+        }
+        Optional<MetastoreReads.Answer> answer = metastore.get(call, field, value);
+        if (answer.isEmpty() || answer.get().status() != 200 || !answer.get().body().path("experiment").isObject()) {
+            return null;
+        }
+        ObjectNode experiment = (ObjectNode) answer.get().body().path("experiment");
+        remember(TrackingState.KNOWN_EXPERIMENT, experiment);
+        return experiment;
+    }
+
+    private void learnRunIfMissing(ObjectNode request) throws IOException {
+        String runId;
+        try {
+            runId = Fields.runId(request);
+        } catch (MlflowError checkedLater) {
+            return;
+        }
+        synchronized (this) {
+            if (current.knowsRun(runId) || metastore == null) {
+                return;
+            }
+            Optional<MetastoreReads.Answer> answer = metastore.get("runs/get", "run_id", runId);
+            if (answer.isPresent() && answer.get().status() == 200 && answer.get().body().path("run").isObject()) {
+                remember(TrackingState.KNOWN_RUN, (ObjectNode) answer.get().body().path("run"));
+            }
+        }
+    }
+
+    private ObjectNode run(String runId) throws IOException {
+        learnRunIfMissing(JSON.createObjectNode().put("run_id", runId));
+        synchronized (this) {
+            return current.run(runId);
+        }
+    }
+
+    /** Journals what was learned (a restart knows it without the metastore); never forwarded. */
+    private void remember(String what, ObjectNode body) throws IOException {
+        List<CompletableFuture<Void>> durable = new ArrayList<>(1);
+        journal.append(what, body, durable);
+        current.apply(what, body);
+        awaitDurable(durable);
+    }
+
+    private ObjectNode history(String runId, String key) {
+        synchronized (this) {
+            List<ObjectNode> points = current.history(runId, key);
+            ObjectNode answer = JSON.createObjectNode();
+            if (!points.isEmpty()) {
+                // An empty list is left out, as proto3 JSON (and MLflow's server) leaves it out.
+                points.forEach(answer.putArray("metrics")::add);
+            }
+            return answer;
+        }
+    }
+
+    private MetastoreReads metastoreOrUnavailable(String call) {
+        if (metastore == null) {
+            throw new MlflowError(501, "NOT_IMPLEMENTED", call + " is answered by the metastore, and this pod has none (--metastore-url)");
+        }
+        return metastore;
+    }
+
+    private static ObjectNode fromMetastore(String call, Optional<MetastoreReads.Answer> answer) {
+        if (answer.isEmpty()) {
+            throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", call + " is answered by the metastore, which is away; try again shortly");
+        }
+        if (answer.get().status() != 200) {
+            JsonNode body = answer.get().body();
+            throw new MlflowError(answer.get().status(), body.path("error_code").asText("INTERNAL_ERROR"), body.path("message").asText());
+        }
+        return (ObjectNode) answer.get().body();
+    }
+
+    private static MlflowError notServed(String method, String call) {
+        return new MlflowError(404, "ENDPOINT_NOT_FOUND", method + " " + PREFIX + call + " is not served by the pod's tracking endpoint");
+    }
+
+    private static ObjectNode parse(byte[] raw) {
+        if (raw.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode body = JSON.readTree(raw);
+            if (body == null || body.isNull()) {
+                return JSON.createObjectNode();
+            }
+            if (!body.isObject()) {
+                throw new MlflowError(400, "MALFORMED_REQUEST", "the request body must be a JSON object");
+            }
+            return (ObjectNode) body;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MlflowError(400, "MALFORMED_REQUEST", "the request body is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MlflowError(400, "MALFORMED_REQUEST", "the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> query, String name) {
+        String value = query.get(name);
+        if (value == null || value.isEmpty()) {
+            throw MlflowError.invalid("Missing value for required parameter '" + name + "'");
+        }
+        return value;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> values = new HashMap<>();
+        if (raw == null) {
+            return values;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+            values.putIfAbsent(name, equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+        }
+        return values;
+    }
+
+    /** Stops answering, lets the forwarder send what it can for {@code grace}, and closes the journal. */
+    public void close(Duration grace) throws IOException {
+        server.close();
+        if (forwarder != null) {
+            long end = System.nanoTime() + grace.toNanos();
+            while (backlogBytes() > 0 && System.nanoTime() < end) {
+                forwarder.poke();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            forwarder.close();
+        }
+        journal.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        close(Duration.ZERO);
+    }
+}

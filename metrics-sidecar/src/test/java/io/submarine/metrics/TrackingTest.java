@@ -1,0 +1,111 @@
+package io.submarine.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submarine.storage.testing.ExternalServer;
+import io.submarine.storage.testing.Fixtures;
+import io.submarine.storage.testing.TestBackend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MLflow's own client (PyPI) logs through the sidecar's tracking endpoint as a training script
+ * does, and reads back from the real metastore (its own process) exactly what was logged, once;
+ * with the metastore away the whole run too; and the same script logging to the metastore
+ * directly reads back the same.
+ */
+class TrackingTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theClientLogsThroughThePodAndReadsBackFromTheMetastore() throws Exception {
+        int port = Fixtures.freePort();
+        try (TestBackend server = TestBackend.start("file", dir); ExternalServer metastore = MetastoreProcess.on(port, dir)) {
+            metastore.start();
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
+                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args)) {
+                int health = sidecar.ready();
+                String endpoint = "http://127.0.0.1:" + sidecar.trackingPort();
+                MlflowScript.run("log_run.py", endpoint, Map.of(), dir, dir.resolve("expected.json").toString());
+                SidecarProcess.await("the journal is in the metastore", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes") == 0);
+                assertThat(SidecarProcess.metrics(health)).contains("metrics_sidecar_tracking_calls_total{outcome=\"ok\"}");
+                assertThat(sidecar.terminate()).isZero();
+            }
+            assertReadBack(port);
+        }
+    }
+
+    @Test
+    void theMetastoreAwayForTheWholeRunHoldsNothingBack() throws Exception {
+        int port = Fixtures.freePort();
+        try (TestBackend server = TestBackend.start("file", dir); ExternalServer metastore = MetastoreProcess.on(port, dir)) {
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
+                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args)) {
+                int health = sidecar.ready();
+                // The script runs start to end with nowhere to forward to: answered from the journal, it neither fails nor waits.
+                MlflowScript.run("log_run.py", "http://127.0.0.1:" + sidecar.trackingPort(), Map.of(), dir, dir.resolve("expected.json").toString());
+                assertThat(SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes")).as("calls waiting for the metastore").isPositive();
+                metastore.start();
+                SidecarProcess.await("the journal is in the metastore", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes") == 0);
+                assertThat(sidecar.terminate()).isZero();
+            }
+            assertReadBack(port);
+        }
+    }
+
+    @Test
+    void theSameScriptAgainstTheMetastoreDirectlyGivesTheSameResults() throws Exception {
+        int port = Fixtures.freePort();
+        try (ExternalServer metastore = MetastoreProcess.on(port, dir)) {
+            metastore.start();
+            MlflowScript.run("log_run.py", "http://127.0.0.1:" + port, Map.of("MLFLOW_TRACKING_TOKEN", MetastoreProcess.REPORTER_TOKEN), dir,
+                    dir.resolve("expected.json").toString());
+            assertReadBack(port);
+        }
+    }
+
+    /** Reads the runs of log_run.py back from the metastore with MLflow's client: exactly what the script logged, once. */
+    private void assertReadBack(int port) throws Exception {
+        JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+        JsonNode read = JSON.readTree(MlflowScript.run("read_back.py", "http://127.0.0.1:" + port, Map.of("MLFLOW_TRACKING_TOKEN", MetastoreProcess.READER_TOKEN),
+                dir, expected.path("experiment_id").asText(), expected.path("parent").asText(), expected.path("child").asText()));
+
+        JsonNode parent = read.path("parent");
+        assertThat(parent.path("experiment_id").asText()).as("the pod's experiment id is the metastore's").isEqualTo(expected.path("experiment_id").asText());
+        assertThat(parent.path("name").asText()).isEqualTo("parent");
+        assertThat(parent.path("status").asText()).isEqualTo("FINISHED");
+        assertThat(parent.path("params")).isEqualTo(JSON.readTree("{\"lr\":\"0.01\",\"batch\":\"32\"}"));
+        assertThat(parent.path("tags").path("stage").asText()).isEqualTo("done");
+        assertThat(parent.path("tags").has("owner")).as("deleted tag").isFalse();
+        JsonNode loss = expected.path("history").path("loss");
+        assertThat(parent.path("metrics").path("loss").asDouble()).as("the latest loss").isEqualTo(loss.get(loss.size() - 1).get(1).asDouble());
+        for (String key : List.of("loss", "acc", "f1")) {
+            assertThat(parent.path("history").path(key)).as("the history of %s: every point once", key).isEqualTo(expected.path("history").path(key));
+        }
+        JsonNode child = read.path("child");
+        assertThat(child.path("status").asText()).isEqualTo("FINISHED");
+        assertThat(child.path("params").path("layers").asText()).isEqualTo("3");
+        assertThat(child.path("tags").path("mlflow.parentRunId").asText()).isEqualTo(expected.path("parent").asText());
+        assertThat(child.path("history").path("val_loss")).isEqualTo(expected.path("child_history").path("val_loss"));
+        assertThat(texts(read.path("found"))).as("search with a filter").containsExactly(expected.path("parent").asText());
+        assertThat(texts(read.path("all"))).as("search ordered by start time").containsExactly(expected.path("parent").asText(), expected.path("child").asText());
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new ArrayList<>();
+        array.forEach(item -> texts.add(item.asText()));
+        return texts;
+    }
+}

@@ -1,0 +1,44 @@
+"""A training script as data scientists write it, against MLFLOW_TRACKING_URI with MLflow's own
+client: an experiment by name, a run with params, tags and metrics over steps (single calls and
+batches, async logging on), a nested run, a tag deleted, the run ended. Writes what it logged, as
+JSON, to the file named by its argument, for the test to compare with what it reads back.
+Usage: log_run.py EXPECTED_JSON [STEPS]"""
+import json
+import sys
+
+import mlflow
+from mlflow import MlflowClient
+
+out = sys.argv[1]
+steps = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+mlflow.set_experiment("mnist-tracking")
+mlflow.config.enable_async_logging(True)
+client = MlflowClient()
+with mlflow.start_run(run_name="parent") as parent:
+    mlflow.log_params({"lr": "0.01", "batch": "32"})
+    mlflow.set_tags({"stage": "tuning", "owner": "alice"})
+    for step in range(steps):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+    for step in range(0, steps, 10):
+        mlflow.log_metrics({"acc": step / steps, "f1": step / (2 * steps)}, step=step)
+    with mlflow.start_run(run_name="child", nested=True) as child:
+        mlflow.log_param("layers", "3")
+        for step in range(20):
+            mlflow.log_metric("val_loss", 2.0 / (step + 1), step=step)
+    client.delete_tag(parent.info.run_id, "owner")
+    mlflow.set_tag("stage", "done")
+experiment = mlflow.get_experiment_by_name("mnist-tracking")
+expected = {
+    "experiment_id": experiment.experiment_id,
+    "parent": parent.info.run_id,
+    "child": child.info.run_id,
+    "history": {
+        "loss": [[s, 1.0 / (s + 1)] for s in range(steps)],
+        "acc": [[s, s / steps] for s in range(0, steps, 10)],
+        "f1": [[s, s / (2 * steps)] for s in range(0, steps, 10)],
+    },
+    "child_history": {"val_loss": [[s, 2.0 / (s + 1)] for s in range(20)]},
+}
+with open(out, "w") as f:
+    json.dump(expected, f)
+print("logged", parent.info.run_id, child.info.run_id, flush=True)
