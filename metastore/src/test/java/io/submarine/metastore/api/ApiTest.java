@@ -36,7 +36,7 @@ class ApiTest extends ApiSuite {
             if (!method.equals("parameters")) {
                 // Kinds whose bodies need more are documented by name; the service serves them by its {kind} routes.
                 String route = path.getKey().replaceFirst("^/api/v1/resources/(environments|servings|model-versions)(?=/|$)", "/api/v1/resources/{kind}")
-                        .replaceFirst("^/api/v1/reports/metric-points$", "/api/v1/reports/{kind}");
+                        .replaceFirst("^/api/v1/reports/(metric-points|mlflow-calls)$", "/api/v1/reports/{kind}");
                 documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + route);
             }
         }));
