@@ -38,8 +38,12 @@ final class OneWriteHttpServer implements AutoCloseable {
     /** A request, its body read whole (at most {@code maxBodyBytes}). */
     record Request(String method, String path, String rawQuery, Map<String, String> headers, byte[] body) {}
 
-    /** An answer: its status and JSON body. */
-    record Response(int status, byte[] json) {}
+    /** An answer: its status, JSON body and, for a 405, the methods the path takes (null otherwise). */
+    record Response(int status, byte[] json, String allow) {
+        Response(int status, byte[] json) {
+            this(status, json, null);
+        }
+    }
 
     /** Answers a request; an exception is answered 500. */
     @FunctionalInterface
@@ -108,7 +112,7 @@ final class OneWriteHttpServer implements AutoCloseable {
                 try {
                     request = read(in, out);
                 } catch (BadRequest e) {
-                    out.write(answer(e.status, json("MALFORMED_REQUEST", e.getMessage()), false));
+                    out.write(answer(new Response(e.status, json("MALFORMED_REQUEST", e.getMessage())), false));
                     return;
                 }
                 if (request == null) {
@@ -122,7 +126,7 @@ final class OneWriteHttpServer implements AutoCloseable {
                     response = new Response(500, json("INTERNAL_ERROR", "the call failed in the pod: " + e.getMessage()));
                 }
                 boolean keepAlive = !"close".equalsIgnoreCase(request.headers().getOrDefault("connection", ""));
-                out.write(answer(response.status(), response.json(), keepAlive));
+                out.write(answer(response, keepAlive));
                 out.flush();
                 if (!keepAlive) {
                     return;
@@ -249,9 +253,11 @@ final class OneWriteHttpServer implements AutoCloseable {
     }
 
     /** Status line, headers and body, as the one buffer written. */
-    private static byte[] answer(int status, byte[] json, boolean keepAlive) {
-        byte[] head = ("HTTP/1.1 " + status + " " + reason(status) + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length
-                + (keepAlive ? "" : "\r\nConnection: close") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static byte[] answer(Response response, boolean keepAlive) {
+        byte[] json = response.json();
+        byte[] head = ("HTTP/1.1 " + response.status() + " " + reason(response.status()) + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.length + (response.allow() == null ? "" : "\r\nAllow: " + response.allow()) + (keepAlive ? "" : "\r\nConnection: close")
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] all = new byte[head.length + json.length];
         System.arraycopy(head, 0, all, 0, head.length);
         System.arraycopy(json, 0, all, head.length, json.length);
@@ -263,6 +269,7 @@ final class OneWriteHttpServer implements AutoCloseable {
             case 200 -> "OK";
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
             case 413 -> "Payload Too Large";
             case 431 -> "Request Header Fields Too Large";
             case 501 -> "Not Implemented";

@@ -46,6 +46,12 @@ public final class TrackingEndpoint implements AutoCloseable {
     private static final String PREFIX = "/api/2.0/mlflow/";
     private static final Duration DURABLE_WAIT = Duration.ofSeconds(30);
     private static final long MAX_BODY_BYTES = 64L << 20;
+    /** The calls served, each with its method, as MLflow's server takes them. */
+    private static final Map<String, String> SERVED = Map.ofEntries(Map.entry("experiments/get-by-name", "GET"), Map.entry("experiments/get", "GET"),
+            Map.entry("runs/get", "GET"), Map.entry("metrics/get-history", "GET"), Map.entry("experiments/create", "POST"),
+            Map.entry("experiments/search", "POST"), Map.entry("experiments/set-experiment-tag", "POST"), Map.entry("runs/create", "POST"),
+            Map.entry("runs/update", "POST"), Map.entry("runs/search", "POST"), Map.entry("runs/log-metric", "POST"), Map.entry("runs/log-parameter", "POST"),
+            Map.entry("runs/set-tag", "POST"), Map.entry("runs/delete-tag", "POST"), Map.entry("runs/log-batch", "POST"), Map.entry("runs/log-inputs", "POST"));
 
     /** Where the endpoint listens and keeps its journal, and how much may wait for the metastore. */
     public record Settings(String address, int port, Path journalDir, long journalLimit, Duration metastoreTimeout) {}
@@ -133,7 +139,8 @@ public final class TrackingEndpoint implements AutoCloseable {
             return new OneWriteHttpServer.Response(200, JSON.writeValueAsBytes(answer(request.method(), request.path().substring(PREFIX.length()), request)));
         } catch (MlflowError e) {
             outcome = e.status() == 503 ? "overloaded" : e.status() >= 500 ? "failed" : "refused";
-            return new OneWriteHttpServer.Response(e.status(), JSON.writeValueAsBytes(JSON.createObjectNode().put("error_code", e.code()).put("message", e.getMessage())));
+            byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("error_code", e.code()).put("message", e.getMessage()));
+            return new OneWriteHttpServer.Response(e.status(), body, e.status() == 405 ? SERVED.get(request.path().substring(PREFIX.length())) : null);
         } catch (IOException | RuntimeException e) {
             outcome = "failed";
             throw e;
@@ -143,6 +150,13 @@ public final class TrackingEndpoint implements AutoCloseable {
     }
 
     private ObjectNode answer(String method, String call, OneWriteHttpServer.Request request) throws IOException {
+        String allowed = SERVED.get(call);
+        if (allowed == null) {
+            throw new MlflowError(404, "ENDPOINT_NOT_FOUND", method + " " + PREFIX + call + " is not served by the pod's tracking endpoint");
+        }
+        if (!allowed.equals(method)) {
+            throw new MlflowError(405, "BAD_REQUEST", call + " takes " + allowed + ", not " + method);
+        }
         if (method.equals("GET")) {
             Map<String, String> query = query(request.rawQuery());
             return switch (call) {

@@ -127,8 +127,8 @@ final class TrackingState {
                 return body.put("experiment_id", experiment.path("experiment_id").asText()).put("experiment_name", experiment.path("name").asText());
             }
             case "runs/create" -> {
-                JsonNode given = request.get("experiment_id");
-                ObjectNode experiment = activeExperiment(given == null || given.isNull() ? "0" : Fields.experimentId(given, "experiment_id"));
+                // Required, as the metastore (held to MLflow's server) has it; MLflow's client always sends one.
+                ObjectNode experiment = activeExperiment(Fields.experimentId(Fields.required(request, "experiment_id"), "experiment_id"));
                 Fields.text(request, "user_id", false, 250);
                 String runId = UUID.randomUUID().toString().replace("-", "");
                 String name = Fields.text(request, "run_name", false, 250);

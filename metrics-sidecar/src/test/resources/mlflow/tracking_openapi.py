@@ -1,0 +1,29 @@
+"""The in-pod endpoint's OpenAPI document: the metastore's, cut to the MLflow calls the pod
+serves, with no authentication (the endpoint is on the pod's loopback, for the task alone).
+One source for MLflow's request and answer shapes, so the two cannot drift apart.
+Usage: tracking_openapi.py METASTORE_OPENAPI_YAML OUT_JSON"""
+import json
+import sys
+
+import yaml
+
+SERVED = {
+    "experiments/get-by-name", "experiments/get", "experiments/create", "experiments/search", "experiments/set-experiment-tag",
+    "runs/create", "runs/update", "runs/get", "runs/search", "runs/log-metric", "runs/log-parameter", "runs/set-tag",
+    "runs/delete-tag", "runs/log-batch", "metrics/get-history",
+}
+with open(sys.argv[1]) as f:
+    document = yaml.safe_load(f)
+prefix = "/api/2.0/mlflow/"
+document["paths"] = {path: item for path, item in document["paths"].items() if path.startswith(prefix) and path[len(prefix):] in SERVED}
+document["security"] = []
+for item in document["paths"].values():
+    for operation in item.values():
+        if isinstance(operation, dict):
+            operation.pop("security", None)
+            for status in ("401", "403"):
+                operation.get("responses", {}).pop(status, None)
+document["info"]["title"] = "metrics-sidecar: MLflow tracking in the pod"
+with open(sys.argv[2], "w") as f:
+    json.dump(document, f)
+print(len(document["paths"]))
