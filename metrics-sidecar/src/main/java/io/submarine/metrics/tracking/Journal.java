@@ -156,8 +156,7 @@ final class Journal implements AutoCloseable {
             if (file != null) {
                 file.close();
             }
-            long firstSeq = group.get(0).seq();
-            file = FileChannel.open(directory.resolve(String.format("journal-%016d.jsonl", firstSeq)), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            file = FileChannel.open(directory.resolve(String.format("journal-%016d.jsonl", group.get(0).seq())), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             fileBytes = file.size();
             forceDirectory();
@@ -180,31 +179,65 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Reads the entries from {@code fromSeq} on, at most {@code max} of them, as far as they are forced to disk. */
+    /** Where the last read ended, so the next one (the forwarder reads on in order) starts there, not at its file's start. */
+    private record Cursor(Path file, long offset, long seq) {}
+
+    private Cursor cursor;
+
+    /**
+     * Reads the entries from {@code fromSeq} on, at most {@code max} of them, as far as they are
+     * forced to disk. One reader at a time (the forwarder).
+     */
     List<Entry> read(long fromSeq, int max) throws IOException {
         List<Entry> entries = new ArrayList<>();
-        long durable = durableSeq;
-        max = (int) Math.max(0, Math.min(max, durable - fromSeq + 1));
+        int wanted = (int) Math.max(0, Math.min(max, durableSeq - fromSeq + 1));
+        if (wanted == 0) {
+            return entries;
+        }
         List<Path> all = files(directory);
-        for (int i = 0; i < all.size() && entries.size() < max; i++) {
-            long first = Long.parseLong(all.get(i).getFileName().toString().substring(8, 24));
-            long nextFirst = i + 1 < all.size() ? Long.parseLong(all.get(i + 1).getFileName().toString().substring(8, 24)) : Long.MAX_VALUE;
-            if (nextFirst <= fromSeq) {
-                continue;
+        int index = 0;
+        long offset = 0;
+        long seq = 1;
+        if (cursor != null && cursor.seq() == fromSeq && all.contains(cursor.file())) {
+            index = all.indexOf(cursor.file());
+            offset = cursor.offset();
+            seq = cursor.seq();
+        } else {
+            while (index + 1 < all.size() && firstSeq(all.get(index + 1)) <= fromSeq) {
+                index++;
             }
-            byte[] content = Files.readAllBytes(all.get(i));
+            seq = all.isEmpty() ? 1 : firstSeq(all.get(index));
+        }
+        for (; index < all.size() && entries.size() < wanted; index++, offset = 0) {
+            Path file = all.get(index);
+            if (offset == 0) {
+                seq = firstSeq(file);
+            }
+            byte[] content;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer rest = ByteBuffer.allocate((int) Math.max(0, channel.size() - offset));
+                while (rest.hasRemaining() && channel.read(rest, offset + rest.position()) > 0) {
+                    // read on
+                }
+                content = rest.array();
+            }
             int start = 0;
-            for (int j = 0; j < content.length && entries.size() < max; j++) {
+            for (int j = 0; j < content.length && entries.size() < wanted; j++) {
                 if (content[j] == '\n') {
-                    if (first >= fromSeq) {
-                        entries.add(parse(content, start, j - start, all.get(i)));
+                    if (seq >= fromSeq) {
+                        entries.add(parse(content, start, j - start, file));
                     }
-                    first++;
+                    seq++;
                     start = j + 1;
                 }
             }
+            cursor = new Cursor(file, offset + start, seq);
         }
         return entries;
+    }
+
+    private static long firstSeq(Path file) {
+        return Long.parseLong(file.getFileName().toString().substring(8, 24));
     }
 
     @Override

@@ -32,6 +32,13 @@ class JournalTest {
             }
             CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).get();
             assertThat(journal.read(41, 5)).extracting(Journal.Entry::seq).containsExactly(41L, 42L, 43L, 44L, 45L);
+            // As the forwarder reads: on from where the last read ended, every entry once, in order.
+            List<Long> inOrder = new ArrayList<>();
+            for (long next = 1; next <= 100; next += 7) {
+                journal.read(next, 7).forEach(entry -> inOrder.add(entry.body().path("i").asLong()));
+            }
+            assertThat(inOrder).hasSize(100).isSorted().startsWith(0L).endsWith(99L);
+            assertThat(journal.read(101, 7)).isEmpty();
         }
         Path file = Journal.files(dir).get(0);
         // A crash in the middle of a group: the last line is half on disk.
