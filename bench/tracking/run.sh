@@ -3,7 +3,8 @@
 # server (PyPI) on SQLite and on PostgreSQL, the metastore on embedded H2 and on PostgreSQL, and
 # the metrics sidecar's in-pod endpoint (journal on local disk, forwarding to the metastore on H2).
 # Single log_metric calls, then log_batch of 1,000 points: calls/s and p50/p99 per call; and the
-# single call sent with plain requests, to tell the server's time from the client's.
+# single call sent with plain requests, to tell the server's time from the client's; and the
+# floor under the endpoint's answer, fdatasync of an append (fsync.py).
 # Usage: bench/tracking/run.sh [single-calls] [batch-calls]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,3 +85,8 @@ sidecar() { # label extra flags...
 sidecar "in-pod endpoint (metrics-sidecar), metastore elsewhere" --metastore-url "http://127.0.0.1:9" --metastore-token-file "$WORK/token"
 sidecar "in-pod endpoint, forwarding to the metastore (H2) on the same cores" --metastore-url "$METASTORE_H2" --metastore-token-file "$WORK/token"
 metastore --jdbc-url "jdbc:postgresql://127.0.0.1:$PGPORT/metastore" --jdbc-user submarine; measure "metastore, PostgreSQL" "$URL" bench-token
+
+echo
+echo "| the journal's floor (bench/tracking/fsync.py, $SINGLE calls) | p50 ms | p99 ms |"
+echo "|---|---:|---:|"
+python3 bench/tracking/fsync.py "$WORK" "$SINGLE"
