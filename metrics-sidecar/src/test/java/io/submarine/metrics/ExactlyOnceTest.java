@@ -41,8 +41,8 @@ class ExactlyOnceTest {
         try (TestBackend server = TestBackend.start("file", dir); BlobStores store = BlobStores.load(StorageConfig.of(server.settings()));
                 ExternalServer metastore = MetastoreProcess.on(port, dir)) {
             Path logdir = dir.resolve("logdir");
-            List<String> args = SidecarProcess.args(server, logdir, dir.resolve("work"), "--flush-interval", "300ms", "--piece-bytes", "4096",
-                    "--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            List<String> args = SidecarProcess.args(server, logdir, dir.resolve("work"), "--flush-interval", "300ms", "--piece-bytes", "4096");
+            args.addAll(MetastoreProcess.sidecarFlags(port, dir));
             try (Training training = Training.start(logdir, STEPS, 0.02, dir)) {
                 for (int kill = 0; kill < KILLS; kill++) {
                     if (kill == 6) {

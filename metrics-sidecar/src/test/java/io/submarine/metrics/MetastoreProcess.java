@@ -33,9 +33,10 @@ final class MetastoreProcess {
                 dir.resolve("metastore.log"), Duration.ofSeconds(60));
     }
 
-    /** A file holding the reporter's token, for --metastore-token-file. */
-    static Path reporterTokenFile(Path dir) throws Exception {
-        return Files.writeString(dir.resolve("token"), REPORTER_TOKEN);
+    /** The sidecar's flags to report to the metastore on {@code port} as a reporter (its token in a file under {@code dir}). */
+    static List<String> sidecarFlags(int port, Path dir) throws Exception {
+        return List.of("--metastore-url", "http://127.0.0.1:" + port, "--metastore-token-file",
+                Files.writeString(dir.resolve("token"), REPORTER_TOKEN).toString());
     }
 
     /** GET {@code path} as a reader; asserts a 200. */

@@ -47,8 +47,9 @@ class TrackingContractTest {
             assertThat(cut.waitFor()).as(operations).isZero();
             assertThat(operations).as("the calls of the pod's endpoint in the metastore's document").isEqualTo("15");
 
-            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
-                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"));
+
+            args.addAll(MetastoreProcess.sidecarFlags(port, dir));
             try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args)) {
                 String endpoint = "http://127.0.0.1:" + sidecar.trackingPort();
                 Path config = Path.of(TrackingContractTest.class.getResource("/schemathesis-tracking.toml").toURI());

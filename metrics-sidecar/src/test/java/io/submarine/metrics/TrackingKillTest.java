@@ -41,8 +41,8 @@ class TrackingKillTest {
         Random random = new Random(seed);
         try (TestBackend server = TestBackend.start("file", dir); ExternalServer metastore = MetastoreProcess.on(port, dir)) {
             metastore.start();
-            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
-                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"));
+            args.addAll(MetastoreProcess.sidecarFlags(port, dir));
             args.set(args.indexOf("--tracking-port") + 1, Integer.toString(trackingPort));
             Path progress = dir.resolve("progress");
             Process script;

@@ -32,8 +32,8 @@ class TrackingTest {
         int port = Fixtures.freePort();
         try (TestBackend server = TestBackend.start("file", dir); ExternalServer metastore = MetastoreProcess.on(port, dir)) {
             metastore.start();
-            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
-                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"));
+            args.addAll(MetastoreProcess.sidecarFlags(port, dir));
             try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args)) {
                 int health = sidecar.ready();
                 String endpoint = "http://127.0.0.1:" + sidecar.trackingPort();
@@ -50,8 +50,8 @@ class TrackingTest {
     void theMetastoreAwayForTheWholeRunHoldsNothingBack() throws Exception {
         int port = Fixtures.freePort();
         try (TestBackend server = TestBackend.start("file", dir); ExternalServer metastore = MetastoreProcess.on(port, dir)) {
-            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"), "--metastore-url", "http://127.0.0.1:" + port,
-                    "--metastore-token-file", MetastoreProcess.reporterTokenFile(dir).toString());
+            List<String> args = SidecarProcess.args(server, dir.resolve("logdir"), dir.resolve("work"));
+            args.addAll(MetastoreProcess.sidecarFlags(port, dir));
             try (SidecarProcess sidecar = SidecarProcess.start(dir.resolve("sidecar.log"), Map.of(), args)) {
                 int health = sidecar.ready();
                 // The script runs start to end with nowhere to forward to: answered from the journal, it neither fails nor waits.

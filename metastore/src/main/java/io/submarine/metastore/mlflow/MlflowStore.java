@@ -417,14 +417,6 @@ public final class MlflowStore {
         };
     }
 
-    private static PreparedStatement prepare(Connection connection, String sql, List<?> parameters) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        for (int i = 0; i < parameters.size(); i++) {
-            statement.setObject(i + 1, parameters.get(i));
-        }
-        return statement;
-    }
-
     /**
      * MLflow params are immutable: logging the same value again is fine, another value is an error.
      * A concurrent first logging of the same key is caught by the primary key, then checked alike.

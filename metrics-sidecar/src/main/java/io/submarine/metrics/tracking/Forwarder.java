@@ -81,11 +81,6 @@ final class Forwarder implements AutoCloseable {
         return forwardedBytes.get();
     }
 
-    /** The next seq to forward. */
-    synchronized long next() {
-        return next;
-    }
-
     /** Something new is in the journal. */
     void poke() {
         synchronized (wake) {

@@ -208,7 +208,10 @@ final class TrackingState {
         }
         // A point already logged (the client retrying a call whose answer it lost) is taken once.
         java.util.Set<PointKey> inBatch = new java.util.HashSet<>();
-        List<ObjectNode> fresh = metrics.stream().filter(point -> !run.logged.contains(PointKey.of(point)) && inBatch.add(PointKey.of(point))).toList();
+        List<ObjectNode> fresh = metrics.stream().filter(point -> {
+            PointKey key = PointKey.of(point);
+            return !run.logged.contains(key) && inBatch.add(key);
+        }).toList();
         if (fresh.isEmpty() && params.stream().allMatch(p -> run.params.containsKey(p.path("key").asText())) && tags.isEmpty()) {
             return null;
         }
