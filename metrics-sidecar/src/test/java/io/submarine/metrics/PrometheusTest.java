@@ -60,6 +60,9 @@ class PrometheusTest {
                         "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort), Map.of(), prometheusPort,
                         dir.resolve("prometheus.log"), Duration.ofSeconds(60))) {
                     scraper.start();
+                    // Its port opens before its storage is: until /-/ready, queries are 503.
+                    await("Prometheus is ready", () -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + prometheusPort + "/-/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
                     await("Prometheus has scraped the sidecar", () -> query(prometheusPort, "count(tfevents_scalar)").size() == 1);
                     assertThat(query(prometheusPort, "count(tfevents_scalar)").get(0).path("value").get(1).asText()).isEqualTo("3");
                     JsonNode records = query(prometheusPort, "metrics_sidecar_records_total{job=\"metrics-sidecar\"}");
