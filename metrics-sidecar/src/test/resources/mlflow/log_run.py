@@ -1,10 +1,14 @@
 """A training script as data scientists write it, against MLFLOW_TRACKING_URI with MLflow's own
 client: an experiment by name, a run with params, tags and metrics over steps (single calls and
-batches, async logging on), a nested run, a tag deleted, the run ended. Writes what it logged, as
-JSON, to the file named by its argument, for the test to compare with what it reads back.
+batches, async logging on), a nested run, a tag deleted, a folder of outputs and a file logged as
+artifacts, the run ended. Writes what it logged, as JSON, to the file named by its argument, for
+the test to compare with what it reads back.
 Usage: log_run.py EXPECTED_JSON [STEPS]"""
+import hashlib
 import json
+import os
 import sys
+import tempfile
 
 import mlflow
 from mlflow import MlflowClient
@@ -26,6 +30,25 @@ with mlflow.start_run(run_name="parent") as parent:
         for step in range(20):
             mlflow.log_metric("val_loss", 2.0 / (step + 1), step=step)
     client.delete_tag(parent.info.run_id, "owner")
+    outputs = tempfile.mkdtemp()
+    files = {
+        "config.yaml": b"lr: 0.01\nbatch: 32\n",
+        "plots/loss curve.txt": "\n".join(str(1.0 / (s + 1)) for s in range(steps)).encode(),
+        "plots/deep/weights.bin": os.urandom(3 << 20),
+        "empty.txt": b"",
+    }
+    for name, content in files.items():
+        os.makedirs(os.path.dirname(os.path.join(outputs, name)), exist_ok=True)
+        with open(os.path.join(outputs, name), "wb") as f:
+            f.write(content)
+    mlflow.log_artifacts(outputs, artifact_path="outputs")
+    summary = os.path.join(tempfile.mkdtemp(), "summary.json")
+    with open(summary, "w") as f:
+        json.dump({"steps": steps}, f)
+    mlflow.log_artifact(summary)
+    artifacts = {"outputs/" + name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    with open(summary, "rb") as f:
+        artifacts["summary.json"] = hashlib.sha256(f.read()).hexdigest()
     mlflow.set_tag("stage", "done")
 experiment = mlflow.get_experiment_by_name("mnist-tracking")
 expected = {
@@ -38,6 +61,7 @@ expected = {
         "f1": [[s, s / (2 * steps)] for s in range(0, steps, 10)],
     },
     "child_history": {"val_loss": [[s, 2.0 / (s + 1)] for s in range(20)]},
+    "artifacts": artifacts,
 }
 with open(out, "w") as f:
     json.dump(expected, f)

@@ -1,5 +1,5 @@
 """The in-pod endpoint's OpenAPI document: the metastore's, cut to the MLflow calls the pod
-serves, with no authentication (the endpoint is on the pod's loopback, for the task alone).
+serves and MLflow's artifact API, with no authentication (the endpoint is on the pod's loopback, for the task alone).
 One source for MLflow's request and answer shapes, so the two cannot drift apart.
 Usage: tracking_openapi.py METASTORE_OPENAPI_YAML OUT_JSON"""
 import json
@@ -15,7 +15,9 @@ SERVED = {
 with open(sys.argv[1]) as f:
     document = yaml.safe_load(f)
 prefix = "/api/2.0/mlflow/"
-document["paths"] = {path: item for path, item in document["paths"].items() if path.startswith(prefix) and path[len(prefix):] in SERVED}
+artifacts = "/api/2.0/mlflow-artifacts/artifacts"
+document["paths"] = {path: item for path, item in document["paths"].items()
+                     if (path.startswith(prefix) and path[len(prefix):] in SERVED) or path.startswith(artifacts)}
 document["security"] = []
 for item in document["paths"].values():
     for operation in item.values():

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The dependency rule of DESIGN.md, as code: programs use storage-api, sidecar-kit and
- * metastore-client only (and log-segments, the format of a remote layout they share); no program uses another; each cloud SDK is used only by its backend;
+ * metastore-client only (and log-segments, the format of a remote layout they share, and mlflow-artifacts, MLflow's
+ * artifact tree the tracking endpoint writes and the metastore serves); no program uses another; each cloud SDK is used only by its backend;
  * backends are reached by URI scheme at run time, never imported by a program.
  */
 final class DependencyRules {
@@ -56,7 +57,7 @@ final class DependencyRules {
                     .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage(others)
                             .and(DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage(SHARED))))
                     .allowEmptyShould(true)
-                    .because("programs share code only through storage-api, sidecar-kit, metastore-client and log-segments"));
+                    .because("programs share code only through storage-api, sidecar-kit, metastore-client, log-segments and mlflow-artifacts"));
         }
         return CompositeArchRule.of(rules);
     }

@@ -7,6 +7,7 @@ import io.submarine.sidecar.lifecycle.Program;
 import io.submarine.sidecar.lifecycle.ShutdownDeadline;
 import io.submarine.sidecar.log.Redactor;
 import io.submarine.storage.BlobStores;
+import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import java.io.IOException;
 import java.net.BindException;
@@ -61,6 +62,10 @@ public final class Metastore implements Callable<Integer> {
     @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Largest request body (default: 8 MiB).")
     long maxBodyBytes;
 
+    @Option(names = "--artifacts-destination", description = "Where MLflow's artifacts are kept, as mlflow server's flag of that name: "
+            + "mlflow-artifacts:/<path> is <this>/<path>; give the metrics sidecars the same (default: <data-dir>/mlflow-artifacts).")
+    String artifactsDestination;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting for reading logs back, e.g. s3.endpoint=http://minio:9000 "
             + "(also SUBMARINE_STORAGE_<BACKEND>_<NAME>); the same the programs ship with.")
     java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
@@ -81,7 +86,7 @@ public final class Metastore implements Callable<Integer> {
         Database database = jdbcUrl == null ? Database.embedded(dataDirectory()) : Database.open(jdbcUrl, jdbcUser, jdbcPassword);
         MetastoreServer server;
         try {
-            server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage);
+            server = MetastoreServer.start(database, tokens, host, port, maxBodyBytes, tls, storage, artifacts());
         } catch (BindException e) {
             database.close();
             throw new IllegalArgumentException("cannot listen on " + host + ":" + port + " (--host, --port): " + e.getMessage(), e);
@@ -113,6 +118,17 @@ public final class Metastore implements Callable<Integer> {
     private static void readable(String flag, Path file) {
         if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
             throw new IllegalArgumentException(flag + " " + file + " is not a readable file");
+        }
+    }
+
+    private MetastoreServer.Artifacts artifacts() {
+        Path data = dataDirectory().toAbsolutePath().normalize();
+        try {
+            Location destination = artifactsDestination == null ? Location.of(data.resolve("mlflow-artifacts").toUri().toString())
+                    : Location.of(artifactsDestination);
+            return new MetastoreServer.Artifacts(destination, data.resolve("uploads"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--artifacts-destination: " + e.getMessage(), e);
         }
     }
 

@@ -9,6 +9,7 @@ import io.submarine.metastore.logs.LogReader;
 import io.submarine.metastore.logs.LogRoutes;
 import io.submarine.metastore.metrics.MetricRoutes;
 import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.metastore.mlflow.MlflowArtifactRoutes;
 import io.submarine.metastore.mlflow.MlflowCalls;
 import io.submarine.metastore.mlflow.MlflowRoutes;
 import io.submarine.metastore.mlflow.MlflowStore;
@@ -16,8 +17,10 @@ import io.submarine.metastore.reports.ReportRoutes;
 import io.submarine.metastore.reports.ReportStore;
 import io.submarine.metastore.resources.ResourceRoutes;
 import io.submarine.metastore.resources.ResourceStore;
+import io.submarine.mlflow.artifacts.ArtifactTree;
 import io.submarine.storage.BlobStore;
 import io.submarine.storage.BlobStores;
+import io.submarine.storage.Location;
 import io.submarine.storage.StorageConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -62,15 +65,27 @@ public final class MetastoreServer implements AutoCloseable {
     /** Where the TLS certificate chain and private key are, as PEM files. */
     public record Tls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
 
+    /**
+     * Where MLflow's artifacts are kept ({@code mlflow-artifacts:/<path>} is {@code destination/<path>}),
+     * and the local directory an upload is received into before it goes there.
+     */
+    public record Artifacts(Location destination, java.nio.file.Path uploads) {
+        /** Both in a new temporary directory: for a server embedded in a test or a tool. */
+        public static Artifacts temporary() throws java.io.IOException {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("metastore-artifacts");
+            return new Artifacts(Location.of(dir.resolve("mlflow-artifacts").toUri().toString()), dir.resolve("uploads"));
+        }
+    }
+
     public static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes) throws Exception {
-        return start(database, tokens, host, port, maxBodyBytes, Optional.empty(), BlobStores.load(StorageConfig.empty()));
+        return start(database, tokens, host, port, maxBodyBytes, Optional.empty(), BlobStores.load(StorageConfig.empty()), Artifacts.temporary());
     }
 
     /**
-     * @param storage where logs are read back from: the same settings the programs ship with
+     * @param storage where logs are read back from and artifacts kept: the same settings the programs ship with
      */
     public static MetastoreServer start(Database database, Optional<Tokens> tokens, String host, int port, long maxBodyBytes, Optional<Tls> tls,
-            BlobStore storage) throws Exception {
+            BlobStore storage, Artifacts artifacts) throws Exception {
         io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
         tls.ifPresent(t -> options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
                 .setCertPath(t.certFile().toString()).setKeyPath(t.keyFile().toString())));
@@ -81,9 +96,11 @@ public final class MetastoreServer implements AutoCloseable {
             ReportStore reports = new ReportStore(data, metrics);
             PrometheusRegistry registry = new PrometheusRegistry();
             MlflowStore mlflow = new MlflowStore(data, metrics);
-            Router router = new ApiRouter(vertx, database::reachable, new Access(tokens)::authenticate, registry, maxBodyBytes, List.of(MlflowRoutes.PREFIX))
+            Router router = new ApiRouter(vertx, database::reachable, new Access(tokens)::authenticate, registry, maxBodyBytes, List.of(MlflowRoutes.PREFIX),
+                    MlflowArtifactRoutes::streamsBody)
                     .router(List.of(new ReportRoutes(vertx, reports, registry, Map.of(MlflowCalls.KIND, new MlflowCalls(mlflow))), new MetricRoutes(vertx, metrics),
-                            new LogRoutes(vertx, reports, new LogReader(storage)), new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, mlflow)));
+                            new LogRoutes(vertx, reports, new LogReader(storage)), new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, mlflow),
+                            new MlflowArtifactRoutes(vertx, new ArtifactTree(storage, artifacts.destination()), artifacts.uploads())));
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router, storage);

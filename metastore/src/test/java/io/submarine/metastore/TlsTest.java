@@ -36,7 +36,7 @@ class TlsTest {
         assertThat(openssl.waitFor()).as(output).isZero();
 
         try (MetastoreServer server = MetastoreServer.start(Database.embedded(dir.resolve("db")), Optional.empty(), "127.0.0.1", 0, 1 << 20,
-                Optional.of(new MetastoreServer.Tls(cert, key)), io.submarine.storage.BlobStores.load(io.submarine.storage.StorageConfig.empty()))) {
+                Optional.of(new MetastoreServer.Tls(cert, key)), io.submarine.storage.BlobStores.load(io.submarine.storage.StorageConfig.empty()), MetastoreServer.Artifacts.temporary())) {
             URI health = URI.create("https://127.0.0.1:" + server.port() + "/healthz");
             HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
             HttpResponse<String> response = trusting.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString());

@@ -5,6 +5,7 @@ import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metrics.ship.EventShipper;
 import io.submarine.metrics.tracking.TrackingEndpoint;
+import io.submarine.mlflow.artifacts.ArtifactTree;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.health.HealthServer;
 import io.submarine.sidecar.lifecycle.ExitCode;
@@ -103,6 +104,11 @@ final class MetricsSidecarCommand implements Callable<Integer> {
             + "calls are answered 503 and the MLflow client retries (default: 256 MiB).")
     long journalLimit;
 
+    @Option(names = "--artifacts-destination", description = "Where the artifacts the task logs through the tracking endpoint go "
+            + "(mlflow-artifacts:/<path> is <this>/<path>); the metastore's --artifacts-destination, so that it serves them back "
+            + "(default: <storage-uri>/mlflow-artifacts).")
+    String artifactsDestination;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A storage setting, e.g. s3.endpoint=http://minio:9000 (also SUBMARINE_STORAGE_<BACKEND>_<NAME>).")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -124,7 +130,7 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register));
         EventShipper shipper = new EventShipper(new EventShipper.Settings(logdir, pollInterval, flushInterval, pieceBytes, maxSeries), store,
                 podRoot, metastore, identity, workDir, Clock.systemUTC());
-        TrackingEndpoint tracking = tracking(endpoint, identity, shipper.metrics().registry());
+        TrackingEndpoint tracking = tracking(endpoint, identity, new ArtifactTree(store, artifactsRoot()), shipper.metrics().registry());
         // Stopped by SIGTERM: the exit code says whether everything was shipped.
         Thread shutdown = new Thread(() -> Runtime.getRuntime().halt(finish(shipper, tracking).code()), "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
@@ -155,15 +161,15 @@ final class MetricsSidecarCommand implements Callable<Integer> {
      * The MLflow endpoint, with a client for the metastore of its own: it delivers or waits, and
      * never spools (the journal keeps the calls in order); null when --tracking-port is -1.
      */
-    private TrackingEndpoint tracking(MetastoreEndpoint endpoint, PodIdentity identity, io.prometheus.metrics.model.registry.PrometheusRegistry registry)
-            throws IOException {
+    private TrackingEndpoint tracking(MetastoreEndpoint endpoint, PodIdentity identity, ArtifactTree artifacts,
+            io.prometheus.metrics.model.registry.PrometheusRegistry registry) throws IOException {
         if (trackingPort < 0) {
             return null;
         }
         Path journal = journalDir != null ? journalDir : workDir.resolve("tracking");
         MetastoreClient forwarding = endpoint == null ? null : endpoint.sidecarClient(journal.resolve("unused-spool"));
         try {
-            return TrackingEndpoint.start(new TrackingEndpoint.Settings(trackingAddress, trackingPort, journal, journalLimit, Duration.ofSeconds(2)),
+            return TrackingEndpoint.start(new TrackingEndpoint.Settings(trackingAddress, trackingPort, journal, journalLimit, Duration.ofSeconds(2), artifacts),
                     forwarding, endpoint, identity, Clock.systemUTC(), registry);
         } catch (BindException e) {
             throw config("cannot serve MLflow tracking on " + trackingAddress + ":" + trackingPort + " (--tracking-address, --tracking-port): " + e.getMessage());
@@ -227,6 +233,14 @@ final class MetricsSidecarCommand implements Callable<Integer> {
             return PodIdentity.fromEnvironment(environment, "metrics-sidecar");
         } catch (IllegalArgumentException e) {
             throw config("the remote layout needs the pod's identity from the downward API: " + e.getMessage());
+        }
+    }
+
+    private Location artifactsRoot() {
+        try {
+            return artifactsDestination != null ? Location.of(artifactsDestination) : Location.of(storageUri).asDirectory().resolve("mlflow-artifacts");
+        } catch (IllegalArgumentException e) {
+            throw config("--artifacts-destination: " + e.getMessage());
         }
     }
 

@@ -24,12 +24,16 @@ final class MetastoreProcess {
 
     private MetastoreProcess() {}
 
-    /** The metastore on {@code port}, not started yet. */
+    /**
+     * The metastore on {@code port}, not started yet; MLflow's artifacts under {@code <dir>/remote/mlflow-artifacts},
+     * where a sidecar on the file backend of {@code TestBackend.start("file", dir)} puts them by default.
+     */
     static ExternalServer on(int port, Path dir) throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER_TOKEN + "\nreader " + READER_TOKEN + "\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ExternalServer("metastore", List.of(java, "-cp", System.getProperty("java.class.path"), "io.submarine.metastore.Metastore",
-                "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(), "--token-file", tokens.toString()), Map.of(), port,
+                "--port", Integer.toString(port), "--data-dir", dir.resolve("db").toString(), "--token-file", tokens.toString(),
+                "--artifacts-destination", dir.resolve("remote").resolve("mlflow-artifacts").toUri().toString()), Map.of(), port,
                 dir.resolve("metastore.log"), Duration.ofSeconds(60));
     }
 

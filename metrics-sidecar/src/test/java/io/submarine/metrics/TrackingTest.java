@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MLflow's own client (PyPI) logs through the sidecar's tracking endpoint as a training script
- * does, and reads back from the real metastore (its own process) exactly what was logged, once;
- * with the metastore away the whole run too; and the same script logging to the metastore
- * directly reads back the same.
+ * does, artifacts included, and reads back from the real metastore (its own process) exactly what
+ * was logged, once; with the metastore away the whole run too; and the same script logging to the
+ * metastore directly reads back the same.
  */
 class TrackingTest {
 
@@ -101,6 +101,20 @@ class TrackingTest {
         assertThat(child.path("history").path("val_loss")).isEqualTo(expected.path("child_history").path("val_loss"));
         assertThat(texts(read.path("found"))).as("search with a filter").containsExactly(expected.path("parent").asText());
         assertThat(texts(read.path("all"))).as("search ordered by start time").containsExactly(expected.path("parent").asText(), expected.path("child").asText());
+
+        String runArtifacts = expected.path("experiment_id").asText() + "/" + expected.path("parent").asText() + "/artifacts";
+        assertThat(read.path("artifact_uri").asText()).as("as MLflow's server with --serve-artifacts names it").isEqualTo("mlflow-artifacts:/" + runArtifacts);
+        assertThat(read.path("downloaded")).as("every artifact downloaded, byte for byte").isEqualTo(expected.path("artifacts"));
+        assertThat(fieldNames(read.path("listed"))).as("every artifact listed").isEqualTo(fieldNames(expected.path("artifacts")));
+        assertThat(read.path("listed").path("outputs/plots/deep/weights.bin").asLong()).isEqualTo(3 << 20);
+        assertThat(dir.resolve("remote/mlflow-artifacts").resolve(runArtifacts).resolve("outputs/plots/loss curve.txt"))
+                .as("in the storage both were given, under the run").isRegularFile();
+    }
+
+    private static java.util.Set<String> fieldNames(JsonNode object) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private static List<String> texts(JsonNode array) {

@@ -39,21 +39,24 @@ public final class ApiRouter {
     private final PrometheusRegistry registry;
     private final long maxBodyBytes;
     private final List<String> errorCodePrefixes;
+    private final java.util.function.Predicate<RoutingContext> streamsBody;
 
     /**
      * @param ready whether the database answers: {@code /readyz}
      * @param authenticate sets each {@code /api} request's role, or refuses it
      * @param registry what {@code /metrics} shows
      * @param errorCodePrefixes paths whose clients read {@code {error_code, message}} (MLflow's); others get {@code {code, message}}
+     * @param streamsBody requests whose body its route streams (of any size), instead of it being read whole, up to {@code maxBodyBytes}
      */
     public ApiRouter(Vertx vertx, Callable<Boolean> ready, Handler<RoutingContext> authenticate, PrometheusRegistry registry, long maxBodyBytes,
-            List<String> errorCodePrefixes) {
+            List<String> errorCodePrefixes, java.util.function.Predicate<RoutingContext> streamsBody) {
         this.vertx = vertx;
         this.ready = ready;
         this.authenticate = authenticate;
         this.registry = registry;
         this.maxBodyBytes = maxBodyBytes;
         this.errorCodePrefixes = List.copyOf(errorCodePrefixes);
+        this.streamsBody = streamsBody;
     }
 
     public Router router(List<Routes> concerns) {
@@ -62,7 +65,16 @@ public final class ApiRouter {
         router.get("/readyz").handler(this::ready);
         router.get("/metrics").handler(this::metrics);
         router.get("/openapi.yaml").handler(this::openApi);
-        router.route("/api/*").handler(BodyHandler.create().setBodyLimit(maxBodyBytes));
+        BodyHandler bodies = BodyHandler.create().setBodyLimit(maxBodyBytes);
+        router.route("/api/*").handler(ctx -> {
+            if (streamsBody.test(ctx)) {
+                // Held until its route reads it: nothing of the body is lost while the request is authenticated.
+                ctx.request().pause();
+                ctx.next();
+            } else {
+                bodies.handle(ctx);
+            }
+        });
         router.route("/api/*").handler(authenticate);
         router.route("/api/*").handler(ctx -> {
             ctx.queryParams().forEach((name, value) -> ApiBodies.withoutNul(value, name));

@@ -4,6 +4,7 @@ import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.db.Database;
 import io.submarine.metastore.metrics.MetricPoint;
 import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.mlflow.artifacts.ArtifactTree;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -114,6 +115,11 @@ public final class MlflowStore {
         return found.get(0);
     }
 
+    /** An experiment's artifact location: the one it was made with, else where MLflow's server with --serve-artifacts puts it. */
+    private static String location(String stored, long experimentId) {
+        return stored.isEmpty() ? ArtifactTree.experimentLocation(Long.toString(experimentId)) : stored;
+    }
+
     /** Experiments in MLflow's shape, tags included, where {@code where} (over mlflow_experiments) holds. */
     private static List<JsonObject> experiments(Connection connection, String where, List<?> parameters) throws SQLException {
         Map<Long, JsonObject> byId = new LinkedHashMap<>();
@@ -122,7 +128,7 @@ public final class MlflowStore {
                 ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 byId.put(rows.getLong(1), new JsonObject().put("experiment_id", Long.toString(rows.getLong(1))).put("name", rows.getString(2))
-                        .put("artifact_location", rows.getString(3)).put("lifecycle_stage", rows.getString(4))
+                        .put("artifact_location", location(rows.getString(3), rows.getLong(1))).put("lifecycle_stage", rows.getString(4))
                         .put("creation_time", rows.getLong(5)).put("last_update_time", rows.getLong(6)).put("tags", new JsonArray()));
             }
         }
@@ -278,7 +284,7 @@ public final class MlflowStore {
                 JsonObject info = new JsonObject().put("run_id", runId).put("run_uuid", runId)
                         .put("experiment_id", Long.toString(rows.getLong(2))).put("run_name", rows.getString(3)).put("status", rows.getString(4))
                         .put("start_time", rows.getLong(5)).put("lifecycle_stage", rows.getString(7))
-                        .put("artifact_uri", rows.getString(8).isEmpty() ? "" : rows.getString(8) + "/" + runId + "/artifacts");
+                        .put("artifact_uri", location(rows.getString(8), rows.getLong(2)) + "/" + runId + "/artifacts");
                 long end = rows.getLong(6);
                 if (!rows.wasNull()) {
                     info.put("end_time", end);

@@ -36,7 +36,9 @@ class ApiTest extends ApiSuite {
             if (!method.equals("parameters")) {
                 // Kinds whose bodies need more are documented by name; the service serves them by its {kind} routes.
                 String route = path.getKey().replaceFirst("^/api/v1/resources/(environments|servings|model-versions)(?=/|$)", "/api/v1/resources/{kind}")
-                        .replaceFirst("^/api/v1/reports/(metric-points|mlflow-calls)$", "/api/v1/reports/{kind}");
+                        .replaceFirst("^/api/v1/reports/(metric-points|mlflow-calls)$", "/api/v1/reports/{kind}")
+                        // An artifact's path may hold '/': its routes take the rest of the path (Vert.x names them by their prefix).
+                        .replace("/artifacts/{path}", "/artifacts/");
                 documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + route);
             }
         }));

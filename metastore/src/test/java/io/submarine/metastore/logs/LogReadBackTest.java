@@ -58,7 +58,7 @@ class LogReadBackTest {
         Path tokens = Files.writeString(dir.resolve("tokens"), "reporter " + REPORTER + "\nreader " + READER + "\n");
         store = BlobStores.load(StorageConfig.empty());
         server = MetastoreServer.start(Database.embedded(dir.resolve("db")), Optional.of(Tokens.read(tokens)), "127.0.0.1", 0, 1 << 20, Optional.empty(),
-                store);
+                store, MetastoreServer.Artifacts.temporary());
         stream = Location.of(dir.resolve("remote").toUri().toString()).asDirectory().resolve("team-a/experiment/mnist/train-7/uid-7/logs/main/0/");
     }
 

@@ -36,7 +36,8 @@ class MlflowParityTest {
     /** Where the metastore answers otherwise, on purpose (see the README's MLflow section). */
     private static final Map<String, String> DIFFERENCES = Map.of(
             "run update with an unknown status", "refused with 400 INVALID_PARAMETER_VALUE; MLflow's server answers 200 and drops it",
-            "an endpoint no server has", "a JSON ENDPOINT_NOT_FOUND; MLflow's server answers an HTML 404");
+            "an endpoint no server has", "a JSON ENDPOINT_NOT_FOUND; MLflow's server answers an HTML 404",
+            "artifact download of a directory", "400 INVALID_PARAMETER_VALUE; MLflow's server answers 400 with FastAPI's {detail} and no error code");
 
     @TempDir
     Path dir;
@@ -106,6 +107,20 @@ class MlflowParityTest {
         call.get("metric history of a missing run", "metrics/get-history?run_id=" + MISSING_RUN + "&metric_key=loss");
         call.post("search", "runs/search", "{\"experiment_ids\":[\"" + experiment + "\"],\"filter\":\"metrics.loss < 1\"}");
         call.post("search with a bad filter", "runs/search", "{\"experiment_ids\":[\"" + experiment + "\"],\"filter\":\"metrics.loss <<< 1\"}");
+        String artifacts = experiment + "/" + run + "/artifacts";
+        call.artifact("artifact upload", "PUT", artifacts + "/model/weights.bin", "0123456789");
+        call.artifact("artifact upload, a name with a space", "PUT", artifacts + "/loss%20curve.txt", "curve");
+        call.artifact("artifact upload again, replaced", "PUT", artifacts + "/model/weights.bin", "9876543210!");
+        call.artifact("artifact upload to a path with ..", "PUT", artifacts + "/a/%2E%2E/%2E%2E/escape.txt", "x");
+        call.artifact("artifact download", "GET", artifacts + "/model/weights.bin", null);
+        call.artifact("artifact download of a missing file", "GET", artifacts + "/missing.txt", null);
+        call.artifact("artifact download of a directory", "GET", artifacts + "/model", null);
+        call.list("artifact list of the run", artifacts);
+        call.list("artifact list of a directory", artifacts + "/model");
+        call.list("artifact list of a missing directory", artifacts + "/nothing-here");
+        call.list("artifact list of a path with ..", artifacts + "/../..");
+        call.artifact("artifact delete", "DELETE", artifacts + "/loss%20curve.txt", null);
+        call.list("artifact list after the delete", artifacts);
         call.post("run update", "runs/update", "{\"run_id\":\"" + run + "\",\"status\":\"FINISHED\",\"end_time\":2}");
         call.post("run update with an unknown status", "runs/update", "{\"run_id\":\"" + run + "\",\"status\":\"NOPE\"}");
         call.post("experiment delete", "experiments/delete", "{\"experiment_id\":\"" + experiment + "\"}");
@@ -128,6 +143,42 @@ class MlflowParityTest {
         JsonNode post(String name, String path, String body) throws Exception {
             return send(name, HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow/" + path)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)));
+        }
+
+        /** An artifact call; a download's outcome holds its bytes in place of fields, so a wrong byte shows. */
+        void artifact(String name, String method, String path, String body) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow-artifacts/artifacts/" + path))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            if (method.equals("GET")) {
+                if (token != null) {
+                    request.header("Authorization", "Bearer " + token);
+                }
+                HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                String code = response.statusCode() == 200 ? "" : errorCode(response.body());
+                outcomes.put(name, new Outcome(response.statusCode(), code, response.statusCode() == 200 ? List.of(response.body()) : List.of()));
+                return;
+            }
+            send(name, request);
+        }
+
+        /** A listing; its outcome holds each entry (name, kind, size), so a listing's content is compared too. */
+        void list(String name, String path) throws Exception {
+            JsonNode body = send(name, HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow-artifacts/artifacts?path="
+                    + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8))).GET());
+            List<String> entries = new ArrayList<>();
+            body.path("files").forEach(file -> entries.add(file.toString()));
+            Outcome outcome = outcomes.get(name);
+            List<String> fields = new ArrayList<>(outcome.fields());
+            fields.addAll(entries);
+            outcomes.put(name, new Outcome(outcome.status(), outcome.errorCode(), fields));
+        }
+
+        private static String errorCode(String body) {
+            try {
+                return JSON.readTree(body).path("error_code").asText("");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+                return "not JSON";
+            }
         }
 
         private JsonNode send(String name, HttpRequest.Builder request) throws Exception {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HTTP/1.1 on a port, for the tracking endpoint: keep-alive, bodies by Content-Length or chunked,
- * {@code Expect: 100-continue}; each answer, status line to last byte, leaves in one write.
+ * {@code Expect: 100-continue}; each answer, status line to last byte, leaves in one write, but
+ * for a file's download, which streams.
  *
  * <p>Why not the JDK's server: it sends an answer's headers and its body apart, and a sidecar
  * killed between the two leaves the client with a status and no body, which MLflow's client does
@@ -35,13 +36,36 @@ final class OneWriteHttpServer implements AutoCloseable {
     private static final int MAX_HEAD_BYTES = 64 << 10;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    /** A request, its body read whole (at most {@code maxBodyBytes}). */
-    record Request(String method, String path, String rawQuery, Map<String, String> headers, byte[] body) {}
+    /**
+     * A request; its body is a stream that ends where the body ends (an artifact's upload goes
+     * through it at any size), or {@link #bytes()} whole, for a JSON call.
+     */
+    record Request(String method, String path, String rawQuery, Map<String, String> headers, InputStream body, long maxBodyBytes) {
+        /** The whole body, at most {@code maxBodyBytes} (413 beyond). */
+        byte[] bytes() throws IOException {
+            byte[] read = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (read.length > maxBodyBytes) {
+                throw new BadRequest(413, "a request body is at most " + maxBodyBytes + " bytes");
+            }
+            return read;
+        }
+    }
 
-    /** An answer: its status, JSON body and, for a 405, the methods the path takes (null otherwise). */
-    record Response(int status, byte[] json, String allow) {
+    /**
+     * An answer: its status, JSON body and, for a 405, the methods the path takes (null otherwise);
+     * or a file's bytes, streamed ({@code file} and its {@code fileLength}, then closed).
+     */
+    record Response(int status, byte[] json, String allow, InputStream file, long fileLength) {
         Response(int status, byte[] json) {
             this(status, json, null);
+        }
+
+        Response(int status, byte[] json, String allow) {
+            this(status, json, allow, null, 0);
+        }
+
+        static Response file(InputStream file, long length) {
+            return new Response(200, null, null, file, length);
         }
     }
 
@@ -51,8 +75,8 @@ final class OneWriteHttpServer implements AutoCloseable {
         Response handle(Request request) throws Exception;
     }
 
-    /** A request this server refuses before the handler sees it, with the status to answer. */
-    private static final class BadRequest extends IOException {
+    /** A request this server refuses, with the status to answer; the connection closes after it. */
+    static final class BadRequest extends IOException {
         final int status;
 
         BadRequest(int status, String message) {
@@ -121,12 +145,22 @@ final class OneWriteHttpServer implements AutoCloseable {
                 Response response;
                 try {
                     response = handler.handle(request);
+                } catch (BadRequest e) {
+                    // The body was not read to its end: the connection cannot go on.
+                    out.write(answer(new Response(e.status, json("MALFORMED_REQUEST", e.getMessage())), false));
+                    return;
                 } catch (Exception e) {
                     LOG.error("tracking call {} {} failed: {}", request.method(), request.path(), e.toString());
                     response = new Response(500, json("INTERNAL_ERROR", "the call failed in the pod: " + e.getMessage()));
                 }
+                // What the handler left of the body goes, so the next request starts where it should.
+                request.body().transferTo(OutputStream.nullOutputStream());
                 boolean keepAlive = !"close".equalsIgnoreCase(request.headers().getOrDefault("connection", ""));
-                out.write(answer(response, keepAlive));
+                if (response.file() != null) {
+                    send(response, keepAlive, out);
+                } else {
+                    out.write(answer(response, keepAlive));
+                }
                 out.flush();
                 if (!keepAlive) {
                     return;
@@ -136,6 +170,18 @@ final class OneWriteHttpServer implements AutoCloseable {
             // The client closed the connection, or this server is closing.
         } catch (IOException e) {
             LOG.debug("tracking connection ended: {}", e.toString());
+        }
+    }
+
+    /** A file's download: the head, then the bytes as they are read (a failure midway closes the connection). */
+    private static void send(Response response, boolean keepAlive, OutputStream out) throws IOException {
+        try (InputStream file = response.file()) {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + response.fileLength()
+                    + (keepAlive ? "" : "\r\nConnection: close") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long sent = file.transferTo(out);
+            if (sent != response.fileLength()) {
+                throw new EOFException("the file changed while it was sent: " + sent + " of " + response.fileLength() + " bytes");
+            }
         }
     }
 
@@ -161,9 +207,9 @@ final class OneWriteHttpServer implements AutoCloseable {
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
         }
-        byte[] body;
+        InputStream body;
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            body = chunked(in);
+            body = new ChunkedBody(in);
         } else {
             long length;
             try {
@@ -171,18 +217,15 @@ final class OneWriteHttpServer implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new BadRequest(400, "Content-Length is not a number");
             }
-            if (length < 0 || length > maxBodyBytes) {
-                throw new BadRequest(413, "a request body is at most " + maxBodyBytes + " bytes");
+            if (length < 0) {
+                throw new BadRequest(400, "Content-Length is negative");
             }
-            body = in.readNBytes((int) length);
-            if (body.length < length) {
-                throw new EOFException("the request body was cut short");
-            }
+            body = new LengthBody(in, length);
         }
         String target = requestLine[1];
         int question = target.indexOf('?');
         return new Request(requestLine[0], question < 0 ? target : target.substring(0, question), question < 0 ? null : target.substring(question + 1),
-                headers, body);
+                headers, body, maxBodyBytes);
     }
 
     /** The request line and headers, without the blank line; null at a clean end of the connection. */
@@ -207,32 +250,79 @@ final class OneWriteHttpServer implements AutoCloseable {
         return new String(bytes, 0, bytes.length - 4, StandardCharsets.ISO_8859_1);
     }
 
-    private byte[] chunked(InputStream in) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            String sizeLine = line(in);
-            int extension = sizeLine.indexOf(';');
-            long size;
-            try {
-                size = Long.parseLong((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
-            } catch (NumberFormatException e) {
-                throw new BadRequest(400, "a chunk size that is not hexadecimal: " + sizeLine);
+    /** A request's body as it is decoded; a single byte is read as a run of one. */
+    private abstract static class Body extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
+    /** A body of Content-Length bytes; ends there, and says so if the connection ends first. */
+    private static final class LengthBody extends Body {
+        private final InputStream in;
+        private long left;
+
+        LengthBody(InputStream in, long length) {
+            this.in = in;
+            this.left = length;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (left == 0) {
+                return -1;
             }
-            if (size == 0) {
-                while (!line(in).isEmpty()) {
-                    // trailers, not used
+            int read = in.read(buffer, offset, (int) Math.min(length, left));
+            if (read < 0) {
+                throw new EOFException("the request body was cut short");
+            }
+            left -= read;
+            return read;
+        }
+    }
+
+    /** A chunked body, decoded as it is read. */
+    private static final class ChunkedBody extends Body {
+        private final InputStream in;
+        private long leftInChunk;
+        private boolean ended;
+
+        ChunkedBody(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            if (leftInChunk == 0) {
+                String sizeLine = line(in);
+                int extension = sizeLine.indexOf(';');
+                try {
+                    leftInChunk = Long.parseLong((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
+                } catch (NumberFormatException e) {
+                    throw new BadRequest(400, "a chunk size that is not hexadecimal: " + sizeLine);
                 }
-                return body.toByteArray();
+                if (leftInChunk == 0) {
+                    while (!line(in).isEmpty()) {
+                        // trailers, not used
+                    }
+                    ended = true;
+                    return -1;
+                }
             }
-            if (body.size() + size > maxBodyBytes) {
-                throw new BadRequest(413, "a request body is at most " + maxBodyBytes + " bytes");
-            }
-            byte[] chunk = in.readNBytes((int) size);
-            if (chunk.length < size) {
+            int read = in.read(buffer, offset, (int) Math.min(length, leftInChunk));
+            if (read < 0) {
                 throw new EOFException("a chunk was cut short");
             }
-            body.write(chunk);
-            line(in);
+            leftInChunk -= read;
+            if (leftInChunk == 0) {
+                line(in);
+            }
+            return read;
         }
     }
 

@@ -10,6 +10,7 @@ import io.submarine.logsegment.StateFile;
 import io.submarine.metastore.client.MetastoreClient;
 import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
+import io.submarine.mlflow.artifacts.ArtifactTree;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +54,11 @@ public final class TrackingEndpoint implements AutoCloseable {
             Map.entry("runs/update", "POST"), Map.entry("runs/search", "POST"), Map.entry("runs/log-metric", "POST"), Map.entry("runs/log-parameter", "POST"),
             Map.entry("runs/set-tag", "POST"), Map.entry("runs/delete-tag", "POST"), Map.entry("runs/log-batch", "POST"), Map.entry("runs/log-inputs", "POST"));
 
-    /** Where the endpoint listens and keeps its journal, and how much may wait for the metastore. */
-    public record Settings(String address, int port, Path journalDir, long journalLimit, Duration metastoreTimeout) {}
+    /**
+     * Where the endpoint listens and keeps its journal, how much may wait for the metastore, and
+     * the artifact tree runs' artifacts go to (the metastore's {@code --artifacts-destination}).
+     */
+    public record Settings(String address, int port, Path journalDir, long journalLimit, Duration metastoreTimeout, ArtifactTree artifacts) {}
 
     /** Guarded by this endpoint's lock, with the journal's order. */
     private final TrackingState current;
@@ -65,6 +69,7 @@ public final class TrackingEndpoint implements AutoCloseable {
     private final Clock clock;
     private final OneWriteHttpServer server;
     private final Counter calls;
+    private final ArtifactCalls artifacts;
 
     private TrackingEndpoint(Settings settings, TrackingState replayed, Journal journal, Forwarder forwarder, MetastoreReads metastore, Clock clock,
             PrometheusRegistry registry) throws IOException {
@@ -74,6 +79,7 @@ public final class TrackingEndpoint implements AutoCloseable {
         this.metastore = metastore;
         this.journalLimit = settings.journalLimit();
         this.clock = clock;
+        this.artifacts = new ArtifactCalls(settings.artifacts());
         this.calls = Counter.builder().name("metrics_sidecar_tracking_calls").help("MLflow calls the tracking endpoint answered, by outcome: "
                 + "ok, refused (4xx, as MLflow's server refuses them), overloaded (503: --journal-limit bytes wait for the metastore), failed.")
                 .labelNames("outcome").register(registry);
@@ -133,20 +139,29 @@ public final class TrackingEndpoint implements AutoCloseable {
     private OneWriteHttpServer.Response handle(OneWriteHttpServer.Request request) throws IOException {
         String outcome = "ok";
         try {
+            if (ArtifactCalls.serves(request.path())) {
+                return artifacts.handle(request);
+            }
             if (!request.path().startsWith(PREFIX)) {
-                throw new MlflowError(404, "ENDPOINT_NOT_FOUND", "no endpoint " + request.path() + " here; MLflow's tracking API is under " + PREFIX);
+                throw new MlflowError(404, "ENDPOINT_NOT_FOUND", "no endpoint " + request.path() + " here; MLflow's tracking API is under " + PREFIX
+                        + " and its artifacts under " + ArtifactCalls.PREFIX);
             }
             return new OneWriteHttpServer.Response(200, JSON.writeValueAsBytes(answer(request.method(), request.path().substring(PREFIX.length()), request)));
         } catch (MlflowError e) {
             outcome = e.status() == 503 ? "overloaded" : e.status() >= 500 ? "failed" : "refused";
             byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("error_code", e.code()).put("message", e.getMessage()));
-            return new OneWriteHttpServer.Response(e.status(), body, e.status() == 405 ? SERVED.get(request.path().substring(PREFIX.length())) : null);
+            return new OneWriteHttpServer.Response(e.status(), body, e.status() == 405 ? allowed(request.path()) : null);
         } catch (IOException | RuntimeException e) {
             outcome = "failed";
             throw e;
         } finally {
             calls.labelValues(outcome).inc();
         }
+    }
+
+    private static String allowed(String path) {
+        return ArtifactCalls.serves(path) ? (path.equals(ArtifactCalls.PREFIX) ? "GET" : "PUT, GET, DELETE")
+                : SERVED.get(path.substring(PREFIX.length()));
     }
 
     private ObjectNode answer(String method, String call, OneWriteHttpServer.Request request) throws IOException {
@@ -167,7 +182,7 @@ public final class TrackingEndpoint implements AutoCloseable {
                 default -> throw new IllegalStateException("SERVED names GET " + call + " and nothing answers it");
             };
         }
-        byte[] raw = request.body();
+        byte[] raw = request.bytes();
         if (call.equals("runs/search") || call.equals("experiments/search")) {
             return fromMetastore(call, metastoreOrUnavailable(call).post(call, raw.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : raw));
         }
@@ -346,7 +361,7 @@ public final class TrackingEndpoint implements AutoCloseable {
         return value;
     }
 
-    private static Map<String, String> query(String raw) {
+    static Map<String, String> query(String raw) {
         Map<String, String> values = new HashMap<>();
         if (raw == null) {
             return values;

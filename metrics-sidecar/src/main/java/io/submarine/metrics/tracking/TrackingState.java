@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.submarine.mlflow.artifacts.ArtifactTree;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -59,7 +60,7 @@ final class TrackingState {
 
     TrackingState() {
         // MLflow's "Default" experiment, where runs go when the task names none; the metastore has it too.
-        ObjectNode initial = JSON.createObjectNode().put("experiment_id", "0").put("name", "Default").put("artifact_location", "")
+        ObjectNode initial = JSON.createObjectNode().put("experiment_id", "0").put("name", "Default").put("artifact_location", ArtifactTree.experimentLocation("0"))
                 .put("lifecycle_stage", "active").put("creation_time", 0).put("last_update_time", 0);
         learnExperiment(initial);
     }
@@ -113,11 +114,10 @@ final class TrackingState {
                 if (experimentsByName.containsKey(name)) {
                     throw new MlflowError(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + name + "' already exists.");
                 }
-                ObjectNode body = JSON.createObjectNode().put("experiment_id", experimentIdFor(name)).put("name", name);
+                String id = experimentIdFor(name);
                 String location = Fields.text(request, "artifact_location", false, 2000);
-                if (location != null) {
-                    body.put("artifact_location", location);
-                }
+                ObjectNode body = JSON.createObjectNode().put("experiment_id", id).put("name", name)
+                        .put("artifact_location", location == null || location.isEmpty() ? ArtifactTree.experimentLocation(id) : location);
                 body.set("tags", array(Fields.keyValues(request, "tags", Fields.MAX_TAGS, 5000)));
                 return body.put("creation_time", now);
             }
@@ -226,8 +226,10 @@ final class TrackingState {
     void apply(String call, ObjectNode body) {
         switch (call) {
             case "experiments/create" -> {
-                ObjectNode experiment = JSON.createObjectNode().put("experiment_id", body.path("experiment_id").asText()).put("name", body.path("name").asText())
-                        .put("artifact_location", body.path("artifact_location").asText("")).put("lifecycle_stage", "active")
+                String id = body.path("experiment_id").asText();
+                String location = body.path("artifact_location").asText("");
+                ObjectNode experiment = JSON.createObjectNode().put("experiment_id", id).put("name", body.path("name").asText())
+                        .put("artifact_location", location.isEmpty() ? ArtifactTree.experimentLocation(id) : location).put("lifecycle_stage", "active")
                         .put("creation_time", body.path("creation_time").asLong()).put("last_update_time", body.path("creation_time").asLong());
                 experiment.set("tags", body.path("tags").deepCopy());
                 learnExperiment(experiment);
