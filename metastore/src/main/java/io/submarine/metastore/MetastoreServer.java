@@ -9,6 +9,7 @@ import io.submarine.metastore.logs.LogReader;
 import io.submarine.metastore.logs.LogRoutes;
 import io.submarine.metastore.metrics.MetricRoutes;
 import io.submarine.metastore.metrics.MetricStore;
+import io.submarine.metastore.mlflow.LoggedModelRoutes;
 import io.submarine.metastore.mlflow.MlflowArtifactRoutes;
 import io.submarine.metastore.mlflow.MlflowCalls;
 import io.submarine.metastore.mlflow.MlflowRoutes;
@@ -100,7 +101,7 @@ public final class MetastoreServer implements AutoCloseable {
                     MlflowArtifactRoutes::streamsBody)
                     .router(List.of(new ReportRoutes(vertx, reports, registry, Map.of(MlflowCalls.KIND, new MlflowCalls(mlflow))), new MetricRoutes(vertx, metrics),
                             new LogRoutes(vertx, reports, new LogReader(storage)), new ResourceRoutes(vertx, new ResourceStore(data)), new MlflowRoutes(vertx, mlflow),
-                            new MlflowArtifactRoutes(vertx, new ArtifactTree(storage, artifacts.destination()), artifacts.uploads())));
+                            new LoggedModelRoutes(vertx, mlflow), new MlflowArtifactRoutes(vertx, new ArtifactTree(storage, artifacts.destination()), artifacts.uploads())));
             HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen(port, host)
                     .toCompletionStage().toCompletableFuture().get();
             return new MetastoreServer(vertx, database, server, router, storage);

@@ -115,7 +115,7 @@ public final class ApiRouter {
     }
 
     /** A route's path as a pattern, and the methods it serves. */
-    private record Endpoint(Pattern path, Set<String> methods) {
+    private record Endpoint(Pattern path, Set<String> methods, boolean literal) {
         static List<Endpoint> of(Router router) {
             List<Endpoint> endpoints = new ArrayList<>();
             for (io.vertx.ext.web.Route route : router.getRoutes()) {
@@ -124,7 +124,7 @@ public final class ApiRouter {
                             .map(segment -> segment.startsWith(":") ? "[^/]+" : Pattern.quote(segment))
                             .collect(Collectors.joining("/"));
                     endpoints.add(new Endpoint(Pattern.compile(pattern),
-                            route.methods().stream().map(io.vertx.core.http.HttpMethod::name).collect(Collectors.toSet())));
+                            route.methods().stream().map(io.vertx.core.http.HttpMethod::name).collect(Collectors.toSet()), !route.getPath().contains(":")));
                 }
             }
             return endpoints;
@@ -133,9 +133,11 @@ public final class ApiRouter {
 
     /** A known path asked with a method it does not serve is 405 with {@code Allow}, as HTTP says; an unknown path 404. */
     private static void notServed(RoutingContext ctx, List<Endpoint> endpoints) {
+        // A path that is a route of its own (logged-models/search) is that route's, not also a value of a parameter beside it (logged-models/:id).
         TreeSet<String> allowed = new TreeSet<>();
+        boolean literal = endpoints.stream().anyMatch(e -> e.literal() && e.path().matcher(ctx.request().path()).matches());
         for (Endpoint endpoint : endpoints) {
-            if (endpoint.path().matcher(ctx.request().path()).matches()) {
+            if (endpoint.literal() == literal && endpoint.path().matcher(ctx.request().path()).matches()) {
                 allowed.addAll(endpoint.methods());
             }
         }
@@ -158,6 +160,11 @@ public final class ApiRouter {
             status = api.status();
             code = api.code();
             message = api.getMessage();
+        } else if (error instanceof io.netty.handler.codec.DecoderException) {
+            // A form body that does not decode as its Content-Type says (found by schemathesis): the client's to fix.
+            status = 400;
+            code = "MALFORMED_REQUEST";
+            message = "the body does not decode as its Content-Type says; send JSON with Content-Type: application/json";
         } else if (error == null && ctx.statusCode() == 413) {
             status = 413;
             code = "REQUEST_TOO_LARGE";

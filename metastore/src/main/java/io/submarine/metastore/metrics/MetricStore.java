@@ -101,6 +101,40 @@ public final class MetricStore {
         }
     }
 
+    /**
+     * The points that are not in their series yet: not the same step, timestamp and value as one
+     * there, nor as an earlier one of {@code points}. MLflow's server takes an identical point once,
+     * so a client that retries a call whose answer it lost adds nothing. One query per key, over
+     * the steps of the batch (the series' index), whatever the number of points.
+     */
+    public static List<MetricPoint> notYetLogged(Connection connection, Map<String, Long> seriesIds, List<MetricPoint> points) throws SQLException {
+        record Seen(String key, long step, long timestampMs, long valueBits) {
+            static Seen of(MetricPoint point) {
+                return new Seen(point.key(), point.step(), point.timestampMs(), Double.doubleToLongBits(point.value()));
+            }
+        }
+        Map<String, long[]> stepRange = new java.util.HashMap<>();
+        for (MetricPoint point : points) {
+            stepRange.merge(point.key(), new long[] {point.step(), point.step()},
+                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+        }
+        java.util.Set<Seen> seen = new java.util.HashSet<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT step, timestamp_ms, metric_value, special_value FROM metric_points"
+                + " WHERE series_id = ? AND step BETWEEN ? AND ?")) {
+            for (Map.Entry<String, long[]> range : stepRange.entrySet()) {
+                select.setLong(1, seriesIds.get(range.getKey()));
+                select.setLong(2, range.getValue()[0]);
+                select.setLong(3, range.getValue()[1]);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        seen.add(new Seen(range.getKey(), rows.getLong(1), rows.getLong(2), Double.doubleToLongBits(readValue(rows, 3))));
+                    }
+                }
+            }
+        }
+        return points.stream().filter(point -> seen.add(Seen.of(point))).toList();
+    }
+
     /** Inserts points in the caller's transaction; {@code seriesIds} from {@link #seriesIds}, {@code reportId} null for MLflow's. */
     public static void insert(Connection connection, Map<String, Long> seriesIds, Long reportId, List<MetricPoint> points) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO metric_points (series_id, report_id, step, metric_value, special_value, timestamp_ms)"

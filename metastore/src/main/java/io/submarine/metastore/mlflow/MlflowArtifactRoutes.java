@@ -2,8 +2,6 @@ package io.submarine.metastore.mlflow;
 
 import io.submarine.metastore.api.ApiException;
 import io.submarine.metastore.api.Routes;
-import io.submarine.metastore.auth.Access;
-import io.submarine.metastore.auth.Tokens.Role;
 import io.submarine.mlflow.artifacts.ArtifactTree;
 import io.submarine.storage.BlobInfo;
 import io.submarine.storage.BlobNotFoundException;
@@ -60,8 +58,8 @@ public final class MlflowArtifactRoutes implements Routes {
 
     @Override
     public void attach(Router router) {
-        var readers = Access.only(Role.READER, Role.REPORTER, Role.ADMIN);
-        var writers = Access.only(Role.REPORTER, Role.ADMIN);
+        var readers = MlflowRoutes.READERS;
+        var writers = MlflowRoutes.WRITERS;
         router.get(PREFIX).handler(readers).handler(ctx -> respond(ctx, () -> list(ctx.request().getParam("path"))));
         router.put(PREFIX + "/*").handler(writers).handler(this::upload);
         router.get(PREFIX + "/*").handler(readers).handler(this::download);

@@ -36,9 +36,11 @@ public final class MlflowCalls implements CarriedWrites {
     public static final String KIND = "mlflow-calls";
     private static final int MAX_CALLS = 10_000;
     private static final Set<String> CALLS = Set.of("experiments/create", "experiments/set-experiment-tag", "runs/create", "runs/update", "runs/log-batch",
-            "runs/log-metric", "runs/log-parameter", "runs/set-tag", "runs/delete-tag");
+            "runs/log-metric", "runs/log-parameter", "runs/set-tag", "runs/delete-tag", "runs/outputs", "logged-models/create", "logged-models/finalize",
+            "logged-models/set-tags", "logged-models/delete-tag", "logged-models/log-params");
 
     private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
+    private static final java.util.regex.Pattern MODEL_ID = java.util.regex.Pattern.compile("m-[0-9a-f]{32}");
 
     private final MlflowStore store;
 
@@ -110,8 +112,36 @@ public final class MlflowCalls implements CarriedWrites {
             case "runs/log-parameter" -> store.logBatch(connection, runId(body), List.<MetricPoint>of(), List.of(keyValue(body, 6000)), List.of());
             case "runs/set-tag" -> store.logBatch(connection, runId(body), List.<MetricPoint>of(), List.<KeyValue>of(), List.of(keyValue(body, 8000)));
             case "runs/delete-tag" -> MlflowStore.deleteTag(connection, runId(body), MlflowRoutes.key(body));
+            case "runs/outputs" -> LoggedModelStore.logOutputs(connection, runId(body), LoggedModelRoutes.outputs(body));
+            case "logged-models/create" -> {
+                String modelId = modelId(body);
+                if (!LoggedModelStore.exists(connection, modelId)) {
+                    LoggedModelStore.insert(connection, modelId, experimentId(connection, body), text(body, "name", true, 500), text(body, "model_type", false, 500),
+                            text(body, "source_run_id", false, 32), keyValues(body, "params", MlflowRoutes.MAX_PARAMS, 6000),
+                            keyValues(body, "tags", MlflowRoutes.MAX_TAGS, 8000), time(body));
+                }
+            }
+            case "logged-models/finalize" -> LoggedModelStore.finalizeStatus(connection, modelId(body), text(body, "status", true, 40), time(body));
+            case "logged-models/set-tags" -> LoggedModelStore.setTags(connection, modelId(body), keyValues(body, "tags", MlflowRoutes.MAX_TAGS, 8000), time(body));
+            case "logged-models/delete-tag" -> LoggedModelStore.deleteTag(connection, modelId(body), MlflowRoutes.key(body), time(body));
+            case "logged-models/log-params" -> LoggedModelStore.logParams(connection, modelId(body), keyValues(body, "params", MlflowRoutes.MAX_PARAMS, 6000),
+                    time(body));
             default -> throw invalid("no call " + call);
         }
+    }
+
+    /** A logged model's id as the pod made it: {@code m-} and 32 hex digits. */
+    private static String modelId(JsonObject body) {
+        String modelId = text(body, "model_id", true, 64);
+        if (!MODEL_ID.matcher(modelId).matches()) {
+            throw invalid("a logged model id the pod made is m- and 32 hexadecimal digits, not '" + modelId + "'");
+        }
+        return modelId;
+    }
+
+    /** When the pod took the call, in epoch milliseconds. */
+    private static long time(JsonObject body) {
+        return number(required(body, "time"), "time");
     }
 
     /** The experiment by its id here, else by its name (another made it first under another id). */

@@ -36,9 +36,10 @@ public final class MlflowRoutes implements Routes {
 
     private final Vertx vertx;
     private final MlflowStore store;
-    private final Handler<RoutingContext> readers = Access.only(Role.READER, Role.REPORTER, Role.ADMIN);
-    private final Handler<RoutingContext> writers = Access.only(Role.REPORTER, Role.ADMIN);
-    private final Handler<RoutingContext> managers = Access.only(Role.ADMIN);
+    /** MLflow's READ, EDIT and MANAGE, as the roles have them; the logged models' and artifacts' routes take the same. */
+    static final Handler<RoutingContext> READERS = Access.only(Role.READER, Role.REPORTER, Role.ADMIN);
+    static final Handler<RoutingContext> WRITERS = Access.only(Role.REPORTER, Role.ADMIN);
+    static final Handler<RoutingContext> MANAGERS = Access.only(Role.ADMIN);
 
     public MlflowRoutes(Vertx vertx, MlflowStore store) {
         this.vertx = vertx;
@@ -47,7 +48,7 @@ public final class MlflowRoutes implements Routes {
 
     @Override
     public void attach(Router router) {
-        router.post(PREFIX + "/experiments/create").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/experiments/create").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             String name = text(body, "name", true, 500);
             if (name.isEmpty()) {
@@ -57,29 +58,29 @@ public final class MlflowRoutes implements Routes {
             List<KeyValue> tags = keyValues(body, "tags", MAX_TAGS, 5000);
             return new JsonObject().put("experiment_id", Long.toString(store.createExperiment(name, artifactLocation, tags)));
         }));
-        router.get(PREFIX + "/experiments/get").handler(readers).handler(ctx -> respond(ctx, () ->
+        router.get(PREFIX + "/experiments/get").handler(READERS).handler(ctx -> respond(ctx, () ->
                 new JsonObject().put("experiment", store.experiment("experiment_id", id(query(ctx, "experiment_id"), "experiment_id")))));
-        router.get(PREFIX + "/experiments/get-by-name").handler(readers).handler(ctx -> respond(ctx, () ->
+        router.get(PREFIX + "/experiments/get-by-name").handler(READERS).handler(ctx -> respond(ctx, () ->
                 new JsonObject().put("experiment", store.experiment("name", query(ctx, "experiment_name")))));
-        router.post(PREFIX + "/experiments/search").handler(readers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/experiments/search").handler(READERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             MlflowSearch search = MlflowSearch.parse(MlflowSearch.Target.EXPERIMENTS, text(body, "filter", false, 10_000), strings(body, "order_by"));
             return store.searchExperiments(search, text(body, "view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
         }));
-        router.post(PREFIX + "/experiments/delete").handler(managers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/experiments/delete").handler(MANAGERS).handler(ctx -> respond(ctx, () -> {
             store.setExperimentLifecycle(id(required(ApiBodies.objectOrEmpty(ctx), "experiment_id"), "experiment_id"), "deleted");
             return new JsonObject();
         }));
-        router.post(PREFIX + "/experiments/restore").handler(managers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/experiments/restore").handler(MANAGERS).handler(ctx -> respond(ctx, () -> {
             store.setExperimentLifecycle(id(required(ApiBodies.objectOrEmpty(ctx), "experiment_id"), "experiment_id"), "active");
             return new JsonObject();
         }));
-        router.post(PREFIX + "/experiments/set-experiment-tag").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/experiments/set-experiment-tag").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.setExperimentTag(id(required(body, "experiment_id"), "experiment_id"), keyValue(body, 5000));
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/create").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/create").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             long experimentId = id(required(body, "experiment_id"), "experiment_id");
             long start = body.getValue("start_time") != null ? number(body.getValue("start_time"), "start_time") : System.currentTimeMillis();
@@ -87,7 +88,7 @@ public final class MlflowRoutes implements Routes {
             String runId = store.createRun(experimentId, text(body, "run_name", false, 250), start, keyValues(body, "tags", MAX_TAGS, 8000));
             return new JsonObject().put("run", store.run(runId));
         }));
-        router.post(PREFIX + "/runs/update").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/update").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             String runId = runId(body);
             String status = text(body, "status", false, 20);
@@ -98,8 +99,8 @@ public final class MlflowRoutes implements Routes {
             store.updateRun(runId, status, end, text(body, "run_name", false, 250));
             return new JsonObject().put("run_info", store.run(runId).getJsonObject("info"));
         }));
-        router.get(PREFIX + "/runs/get").handler(readers).handler(ctx -> respond(ctx, () -> new JsonObject().put("run", store.run(query(ctx, "run_id")))));
-        router.post(PREFIX + "/runs/search").handler(readers).handler(ctx -> respond(ctx, () -> {
+        router.get(PREFIX + "/runs/get").handler(READERS).handler(ctx -> respond(ctx, () -> new JsonObject().put("run", store.run(query(ctx, "run_id")))));
+        router.post(PREFIX + "/runs/search").handler(READERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             Object ids = required(body, "experiment_ids");
             if (!(ids instanceof JsonArray array)) {
@@ -112,35 +113,35 @@ public final class MlflowRoutes implements Routes {
             MlflowSearch search = MlflowSearch.parse(MlflowSearch.Target.RUNS, text(body, "filter", false, 10_000), strings(body, "order_by"));
             return store.searchRuns(experimentIds, search, text(body, "run_view_type", false, 20), maxResults(body), text(body, "page_token", false, 1000));
         }));
-        router.post(PREFIX + "/runs/delete").handler(managers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/delete").handler(MANAGERS).handler(ctx -> respond(ctx, () -> {
             store.setRunLifecycle(runId(ApiBodies.objectOrEmpty(ctx)), "deleted");
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/restore").handler(managers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/restore").handler(MANAGERS).handler(ctx -> respond(ctx, () -> {
             store.setRunLifecycle(runId(ApiBodies.objectOrEmpty(ctx)), "active");
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/delete-tag").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/delete-tag").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.deleteTag(runId(body), key(body));
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/log-metric").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/log-metric").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(metric(body)), List.of(), List.of());
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/log-parameter").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/log-parameter").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(), List.of(keyValue(body, 6000)), List.of());
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/set-tag").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/set-tag").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             store.logBatch(runId(body), List.of(), List.of(), List.of(keyValue(body, 8000)));
             return new JsonObject();
         }));
-        router.post(PREFIX + "/runs/log-batch").handler(writers).handler(ctx -> respond(ctx, () -> {
+        router.post(PREFIX + "/runs/log-batch").handler(WRITERS).handler(ctx -> respond(ctx, () -> {
             JsonObject body = ApiBodies.objectOrEmpty(ctx);
             List<MetricPoint> metrics = list(body, "metrics", MAX_METRICS, MlflowRoutes::metric);
             List<KeyValue> params = keyValues(body, "params", MAX_PARAMS, 6000);
@@ -151,7 +152,7 @@ public final class MlflowRoutes implements Routes {
             store.logBatch(runId(body), metrics, params, tags);
             return new JsonObject();
         }));
-        router.get(PREFIX + "/metrics/get-history").handler(readers).handler(ctx -> respond(ctx, () -> {
+        router.get(PREFIX + "/metrics/get-history").handler(READERS).handler(ctx -> respond(ctx, () -> {
             JsonArray history = store.metricHistory(query(ctx, "run_id"), query(ctx, "metric_key"));
             // An empty list is left out, as proto3 JSON (and MLflow's server) leaves it out.
             return history.isEmpty() ? new JsonObject() : new JsonObject().put("metrics", history);
@@ -258,7 +259,12 @@ public final class MlflowRoutes implements Routes {
     }
 
     private static int maxResults(JsonObject body) {
-        Object value = body.getValue("max_results") == null ? Integer.valueOf(1000) : body.getValue("max_results");
+        return maxResults(body, 1000);
+    }
+
+    /** max_results, 1 to 50000, {@code otherwise} when left out. */
+    static int maxResults(JsonObject body, int otherwise) {
+        Object value = body.getValue("max_results") == null ? Integer.valueOf(otherwise) : body.getValue("max_results");
         if (!(value instanceof Integer max) || max < 1 || max > 50_000) {
             throw invalid("max_results must be a whole number between 1 and 50000");
         }

@@ -51,6 +51,19 @@ final class MlflowSearch {
             return new Entity(attributes, Map.of(), Map.of(), keyValues(experiment.getJsonArray("tags", new JsonArray())), experiment);
         }
 
+        static Entity ofLoggedModel(JsonObject model) {
+            JsonObject info = model.getJsonObject("info");
+            Map<String, Object> attributes = new HashMap<>();
+            for (String name : List.of("model_id", "name", "status", "model_type", "source_run_id", "creation_timestamp_ms", "last_updated_timestamp_ms")) {
+                attributes.put(name, info.getValue(name));
+            }
+            attributes.put("creation_timestamp", info.getValue("creation_timestamp_ms"));
+            attributes.put("creation_time", info.getValue("creation_timestamp_ms"));
+            attributes.put("last_updated_timestamp", info.getValue("last_updated_timestamp_ms"));
+            return new Entity(attributes, Map.of(), keyValues(model.getJsonObject("data").getJsonArray("params", new JsonArray())),
+                    keyValues(info.getJsonArray("tags", new JsonArray())), model);
+        }
+
         private static Map<String, String> keyValues(JsonArray items) {
             Map<String, String> map = new HashMap<>();
             for (Object item : items) {
@@ -65,7 +78,9 @@ final class MlflowSearch {
         RUNS(Set.of("metrics", "params", "tags", "attributes"), Set.of("run_id", "run_name", "status", "artifact_uri", "user_id", "lifecycle_stage"),
                 Set.of("start_time", "end_time", "created"), List.of("attributes.start_time DESC", "attributes.run_id ASC")),
         EXPERIMENTS(Set.of("tags", "attributes"), Set.of("name", "lifecycle_stage"), Set.of("creation_time", "last_update_time", "experiment_id"),
-                List.of("attributes.creation_time DESC", "attributes.experiment_id DESC"));
+                List.of("attributes.creation_time DESC", "attributes.experiment_id DESC")),
+        LOGGED_MODELS(Set.of("metrics", "params", "tags", "attributes"), Set.of("model_id", "name", "status", "model_type", "source_run_id"),
+                Set.of("creation_timestamp", "creation_time", "last_updated_timestamp"), List.of("attributes.creation_timestamp DESC", "attributes.model_id ASC"));
 
         final Set<String> entities;
         final Set<String> stringAttributes;
@@ -126,7 +141,8 @@ final class MlflowSearch {
         List<Entity> matching = entities.stream().filter(filter).sorted(order).toList();
         JsonArray items = new JsonArray();
         matching.stream().skip(offset).limit(maxResults).forEach(entity -> items.add(entity.json()));
-        JsonObject page = new JsonObject().put(itemsField, items);
+        // An empty list is left out, as proto3 JSON (and MLflow's server) leaves it out.
+        JsonObject page = items.isEmpty() ? new JsonObject() : new JsonObject().put(itemsField, items);
         if (offset + maxResults < matching.size()) {
             String token = new JsonObject().put("offset", offset + maxResults).encode();
             page.put("next_page_token", Base64.getUrlEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8)));
@@ -239,8 +255,8 @@ final class MlflowSearch {
             if (entity != null && at < text.length() && text.charAt(at) == '.') {
                 at++;
                 key = at < text.length() && (text.charAt(at) == '"' || text.charAt(at) == '`') ? quoted() : key();
-            } else if (target == Target.EXPERIMENTS && (target.stringAttributes.contains(first) || target.numberAttributes.contains(first))) {
-                // MLflow lets experiment searches leave out "attributes.".
+            } else if (target != Target.RUNS && (target.stringAttributes.contains(first) || target.numberAttributes.contains(first))) {
+                // MLflow lets experiment and logged model searches leave out "attributes.".
                 entity = "attributes";
                 key = first;
             } else {
@@ -248,7 +264,7 @@ final class MlflowSearch {
                         + String.join(", ", target.entities.stream().sorted().map(e -> e + ".<key>").toList()));
             }
             if (!target.entities.contains(entity)) {
-                throw invalid("Invalid identifier '" + entity + "." + key + "': " + (target == Target.RUNS ? "runs" : "experiments")
+                throw invalid("Invalid identifier '" + entity + "." + key + "': " + target.name().toLowerCase(Locale.ROOT).replace('_', ' ')
                         + " are searched by " + String.join(", ", target.entities.stream().sorted().toList()));
             }
             if (entity.equals("attributes") && !target.stringAttributes.contains(key) && !target.numberAttributes.contains(key)) {

@@ -44,7 +44,7 @@ public final class MlflowStore {
         T run(Connection connection) throws SQLException;
     }
 
-    private <T> T inTransaction(Work<T> work) throws SQLException {
+    <T> T inTransaction(Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -116,7 +116,7 @@ public final class MlflowStore {
     }
 
     /** An experiment's artifact location: the one it was made with, else where MLflow's server with --serve-artifacts puts it. */
-    private static String location(String stored, long experimentId) {
+    static String location(String stored, long experimentId) {
         return stored.isEmpty() ? ArtifactTree.experimentLocation(Long.toString(experimentId)) : stored;
     }
 
@@ -301,6 +301,17 @@ public final class MlflowStore {
         addKeyValues(connection, byId, "tags", "SELECT run_id, tag_key, tag_value FROM mlflow_tags WHERE run_id" + ofRuns + " ORDER BY tag_key", parameters);
         MetricStore.latest(connection, "SELECT r.run_id FROM mlflow_runs r WHERE " + where, parameters,
                 (runId, metric) -> byId.get(runId).getJsonObject("data").getJsonArray("metrics").add(metric));
+        // The logged models each run output (runs/outputs), as MLflow 3 shows them.
+        try (PreparedStatement select = Database.prepare(connection, "SELECT run_id, model_id, step FROM mlflow_run_outputs WHERE run_id" + ofRuns
+                + " ORDER BY model_id, step", parameters); ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                JsonObject run = byId.get(rows.getString(1));
+                if (!run.containsKey("outputs")) {
+                    run.put("outputs", new JsonObject().put("model_outputs", new JsonArray()));
+                }
+                run.getJsonObject("outputs").getJsonArray("model_outputs").add(new JsonObject().put("model_id", rows.getString(2)).put("step", rows.getLong(3)));
+            }
+        }
         return new ArrayList<>(byId.values());
     }
 
@@ -359,7 +370,7 @@ public final class MlflowStore {
         for (KeyValue tag : tags) {
             setTag(connection, runId, tag);
         }
-        MetricStore.insert(connection, series, null, points);
+        MetricStore.insert(connection, series, null, MetricStore.notYetLogged(connection, series, points));
     }
 
     /** A run's history of {@code key}; none for a run that does not exist, as MLflow's server answers. */

@@ -90,6 +90,12 @@ class MlflowParityTest {
         call.get("run get", "runs/get?run_id=" + run);
         call.get("run get missing", "runs/get?run_id=" + MISSING_RUN);
         call.post("log metric", "runs/log-metric", "{\"run_id\":\"" + run + "\",\"key\":\"loss\",\"value\":0.5,\"timestamp\":1,\"step\":0}");
+        call.post("log metric again, the same point", "runs/log-metric", "{\"run_id\":\"" + run + "\",\"key\":\"loss\",\"value\":0.5,\"timestamp\":1,\"step\":0}");
+        call.post("log batch with a point twice and one logged before", "runs/log-batch", "{\"run_id\":\"" + run + "\",\"metrics\":["
+                + "{\"key\":\"loss\",\"value\":0.5,\"timestamp\":1,\"step\":0},{\"key\":\"loss\",\"value\":0.4,\"timestamp\":2,\"step\":1},"
+                + "{\"key\":\"loss\",\"value\":0.4,\"timestamp\":2,\"step\":1}]}");
+        call.fields("the history after points sent again", call.get("metric history after points sent again", "metrics/get-history?run_id=" + run
+                + "&metric_key=loss"));
         call.post("log metric without a value", "runs/log-metric", "{\"run_id\":\"" + run + "\",\"key\":\"loss\",\"timestamp\":1}");
         call.post("log metric with a text value", "runs/log-metric", "{\"run_id\":\"" + run + "\",\"key\":\"loss\",\"value\":\"x\",\"timestamp\":1}");
         call.post("log metric to a missing run", "runs/log-metric", "{\"run_id\":\"" + MISSING_RUN + "\",\"key\":\"loss\",\"value\":1,\"timestamp\":1}");
@@ -121,6 +127,30 @@ class MlflowParityTest {
         call.list("artifact list of a path with ..", artifacts + "/../..");
         call.artifact("artifact delete", "DELETE", artifacts + "/loss%20curve.txt", null);
         call.list("artifact list after the delete", artifacts);
+        JsonNode model = call.post("logged model create", "logged-models", "{\"experiment_id\":\"" + experiment + "\",\"name\":\"m1\",\"source_run_id\":\""
+                + run + "\",\"model_type\":\"t\",\"params\":[{\"key\":\"a\",\"value\":\"1\"}],\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]}");
+        String modelId = model.path("model").path("info").path("model_id").asText();
+        call.models("logged model create, the model's fields", model);
+        call.post("logged model create in a missing experiment", "logged-models", "{\"experiment_id\":\"999999\"}");
+        call.post("logged model create without an experiment", "logged-models", "{}");
+        call.models("logged model get", call.get("logged model get", "logged-models/" + modelId));
+        call.get("logged model get missing", "logged-models/m-" + "0".repeat(32));
+        call.models("logged model search by name", call.post("logged model search by name", "logged-models/search", "{\"experiment_ids\":[\"" + experiment
+                + "\"],\"filter\":\"name = 'm1'\"}"));
+        call.models("logged model search by another name", call.post("logged model search by another name", "logged-models/search",
+                "{\"experiment_ids\":[\"" + experiment + "\"],\"filter\":\"name = 'other'\"}"));
+        call.post("logged model search with a bad filter", "logged-models/search", "{\"experiment_ids\":[\"" + experiment + "\"],\"filter\":\"bogus filter\"}");
+        call.post("logged model search without experiments", "logged-models/search", "{}");
+        call.models("logged model finalize", call.send("logged model finalize", "PATCH", "logged-models/" + modelId, "{\"model_id\":\"" + modelId
+                + "\",\"status\":\"LOGGED_MODEL_READY\"}"));
+        call.send("logged model tags set", "PATCH", "logged-models/" + modelId + "/tags", "{\"tags\":[{\"key\":\"x\",\"value\":\"y\"}]}");
+        call.send("logged model tag deleted", "DELETE", "logged-models/" + modelId + "/tags/x", null);
+        call.post("run outputs", "runs/outputs", "{\"run_id\":\"" + run + "\",\"models\":[{\"model_id\":\"" + modelId + "\",\"step\":0}]}");
+        call.post("run outputs without models", "runs/outputs", "{\"run_id\":\"" + run + "\"}");
+        JsonNode withOutputs = call.get("run get, with outputs", "runs/get?run_id=" + run);
+        call.fields("run get, its outputs", withOutputs.path("run").path("outputs"));
+        call.send("logged model delete", "DELETE", "logged-models/" + modelId, null);
+        call.get("logged model get, deleted", "logged-models/" + modelId);
         call.post("run update", "runs/update", "{\"run_id\":\"" + run + "\",\"status\":\"FINISHED\",\"end_time\":2}");
         call.post("run update with an unknown status", "runs/update", "{\"run_id\":\"" + run + "\",\"status\":\"NOPE\"}");
         call.post("experiment delete", "experiments/delete", "{\"experiment_id\":\"" + experiment + "\"}");
@@ -143,6 +173,41 @@ class MlflowParityTest {
         JsonNode post(String name, String path, String body) throws Exception {
             return send(name, HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow/" + path)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)));
+        }
+
+        JsonNode send(String name, String method, String path, String body) throws Exception {
+            return send(name, HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow/" + path)).header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+        }
+
+        /** The fields of a logged model answer ({model} or {models}), each model's info and data, as an outcome of their own. */
+        void models(String name, JsonNode answer) {
+            List<String> fields = new ArrayList<>();
+            List<JsonNode> models = new ArrayList<>();
+            if (answer.has("model")) {
+                models.add(answer.path("model"));
+            }
+            answer.path("models").forEach(models::add);
+            for (JsonNode model : models) {
+                List<String> info = new ArrayList<>();
+                model.path("info").fieldNames().forEachRemaining(info::add);
+                info.sort(null);
+                List<String> data = new ArrayList<>();
+                model.path("data").fieldNames().forEachRemaining(data::add);
+                data.sort(null);
+                fields.add("info " + info + " data " + data + " status " + model.path("info").path("status").asText() + " tags "
+                        + model.path("info").path("tags").size() + " params " + model.path("data").path("params").size());
+            }
+            outcomes.put(name + ": models", new Outcome(200, "", fields));
+        }
+
+        /** The fields of a part of an answer, as an outcome of their own. */
+        void fields(String name, JsonNode part) {
+            List<String> fields = new ArrayList<>();
+            part.fieldNames().forEachRemaining(fields::add);
+            fields.sort(null);
+            fields.add(part.toString().replaceAll("m-[0-9a-f]{32}", "m-<id>"));
+            outcomes.put(name, new Outcome(200, "", fields));
         }
 
         /** An artifact call; a download's outcome holds its bytes in place of fields, so a wrong byte shows. */

@@ -44,7 +44,7 @@ class MlflowSearchTest {
     }
 
     private static List<String> names(String filter, List<String> orderBy) {
-        JsonArray page = MlflowSearch.parse(Target.RUNS, filter, orderBy).page(RUNS, 100, null, "runs").getJsonArray("runs");
+        JsonArray page = MlflowSearch.parse(Target.RUNS, filter, orderBy).page(RUNS, 100, null, "runs").getJsonArray("runs", new JsonArray());
         return page.stream().map(run -> ((JsonObject) run).getJsonObject("info").getString("run_name")).toList();
     }
 
