@@ -1,7 +1,7 @@
 """A training script as data scientists write it, against MLFLOW_TRACKING_URI with MLflow's own
 client: an experiment by name, a run with params, tags and metrics over steps (single calls and
 batches, async logging on), a nested run, a tag deleted, a folder of outputs and a file logged as
-artifacts, the run ended. Writes what it logged, as JSON, to the file named by its argument, for
+artifacts, a model logged (MLflow 3's log_model: a logged model, its files, finalized), the run ended. Writes what it logged, as JSON, to the file named by its argument, for
 the test to compare with what it reads back.
 Usage: log_run.py EXPECTED_JSON [STEPS]"""
 import hashlib
@@ -11,7 +11,14 @@ import sys
 import tempfile
 
 import mlflow
+import mlflow.pyfunc
 from mlflow import MlflowClient
+
+
+class AddOne(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return [x + 1 for x in model_input]
+
 
 out = sys.argv[1]
 steps = int(sys.argv[2]) if len(sys.argv) > 2 else 50
@@ -47,6 +54,7 @@ with mlflow.start_run(run_name="parent") as parent:
         json.dump({"steps": steps}, f)
     mlflow.log_artifact(summary)
     artifacts = {"outputs/" + name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    model = mlflow.pyfunc.log_model(name="adder", python_model=AddOne(), pip_requirements=[])
     with open(summary, "rb") as f:
         artifacts["summary.json"] = hashlib.sha256(f.read()).hexdigest()
     mlflow.set_tag("stage", "done")
@@ -62,6 +70,7 @@ expected = {
     },
     "child_history": {"val_loss": [[s, 2.0 / (s + 1)] for s in range(20)]},
     "artifacts": artifacts,
+    "model_id": model.model_id,
 }
 with open(out, "w") as f:
     json.dump(expected, f)

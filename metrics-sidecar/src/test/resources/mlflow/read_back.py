@@ -1,7 +1,9 @@
 """Reads two runs back with MLflow's own client from MLFLOW_TRACKING_URI (the metastore) and
 prints them as JSON: each run's status, params, tags and latest metrics (get_run), each metric's
-whole history (get_metric_history), a search with a filter and an order, and the parent's
-artifacts as listed (list_artifacts, walked) and as downloaded (download_artifacts), by sha256.
+whole history (get_metric_history), a search with a filter and an order, the parent's
+artifacts as listed (list_artifacts, walked) and as downloaded (download_artifacts), by sha256,
+and the model it logged: found through the run (runs:/<run>/adder, which searches logged models),
+loaded and asked to predict.
 Usage: read_back.py EXPERIMENT_ID PARENT_RUN_ID CHILD_RUN_ID"""
 import hashlib
 import json
@@ -9,7 +11,7 @@ import os
 import sys
 import tempfile
 
-import mlflow.artifacts
+import mlflow.pyfunc
 from mlflow import MlflowClient
 
 experiment_id, parent_id, child_id = sys.argv[1:4]
@@ -29,15 +31,13 @@ def run(run_id):
     }
 
 
-def listed(artifact_uri, path=""):
+def listed(run_id, path=None):
     sizes = {}
-    for info in mlflow.artifacts.list_artifacts(artifact_uri=artifact_uri + ("/" + path if path else "")):
-        # Paths come relative to the URI's parent: the name is the last part.
-        name = (path + "/" if path else "") + info.path.split("/")[-1]
+    for info in client.list_artifacts(run_id, path):
         if info.is_dir:
-            sizes.update(listed(artifact_uri, name))
+            sizes.update(listed(run_id, info.path))
         else:
-            sizes[name] = info.file_size
+            sizes[info.path] = info.file_size
     return sizes
 
 
@@ -51,6 +51,14 @@ def downloaded(run_id):
     return digests
 
 
+def model_of(run_id):
+    outputs = client.get_run(run_id).outputs.model_outputs
+    logged = client.get_logged_model(outputs[0].model_id)
+    loaded = mlflow.pyfunc.load_model(f"runs:/{run_id}/adder")
+    return {"model_id": logged.model_id, "name": logged.name, "status": str(logged.status), "tags": logged.tags,
+            "prediction": [int(x) for x in loaded.predict([1, 2])]}
+
+
 found = client.search_runs([experiment_id], filter_string="params.lr = '0.01' and metrics.loss < 0.5", order_by=["metrics.loss ASC"])
 every = client.search_runs([experiment_id], order_by=["attributes.start_time ASC"])
 print(json.dumps({
@@ -59,6 +67,7 @@ print(json.dumps({
     "found": [r.info.run_id for r in found],
     "all": [r.info.run_id for r in every],
     "artifact_uri": client.get_run(parent_id).info.artifact_uri,
-    "listed": listed(client.get_run(parent_id).info.artifact_uri),
+    "listed": listed(parent_id),
+    "model": model_of(parent_id),
     "downloaded": downloaded(parent_id),
 }))

@@ -5,7 +5,6 @@ import io.submarine.metastore.client.MetastoreEndpoint;
 import io.submarine.metastore.client.PodIdentity;
 import io.submarine.metrics.ship.EventShipper;
 import io.submarine.metrics.tracking.TrackingEndpoint;
-import io.submarine.mlflow.artifacts.ArtifactTree;
 import io.submarine.sidecar.cli.Env;
 import io.submarine.sidecar.health.HealthServer;
 import io.submarine.sidecar.lifecycle.ExitCode;
@@ -130,7 +129,7 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         BlobStores store = BlobStores.load(StorageConfig.fromEnvironment(environment).with(settings).withSecretSink(Redactor.global()::register));
         EventShipper shipper = new EventShipper(new EventShipper.Settings(logdir, pollInterval, flushInterval, pieceBytes, maxSeries), store,
                 podRoot, metastore, identity, workDir, Clock.systemUTC());
-        TrackingEndpoint tracking = tracking(endpoint, identity, new ArtifactTree(store, artifactsRoot()), shipper.metrics().registry());
+        TrackingEndpoint tracking = tracking(endpoint, identity, store, podRoot.resolve("tracking"), shipper.metrics().registry());
         // Stopped by SIGTERM: the exit code says whether everything was shipped.
         Thread shutdown = new Thread(() -> Runtime.getRuntime().halt(finish(shipper, tracking).code()), "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
@@ -161,7 +160,7 @@ final class MetricsSidecarCommand implements Callable<Integer> {
      * The MLflow endpoint, with a client for the metastore of its own: it delivers or waits, and
      * never spools (the journal keeps the calls in order); null when --tracking-port is -1.
      */
-    private TrackingEndpoint tracking(MetastoreEndpoint endpoint, PodIdentity identity, ArtifactTree artifacts,
+    private TrackingEndpoint tracking(MetastoreEndpoint endpoint, PodIdentity identity, BlobStores store, Location trackingRoot,
             io.prometheus.metrics.model.registry.PrometheusRegistry registry) throws IOException {
         if (trackingPort < 0) {
             return null;
@@ -169,7 +168,8 @@ final class MetricsSidecarCommand implements Callable<Integer> {
         Path journal = journalDir != null ? journalDir : workDir.resolve("tracking");
         MetastoreClient forwarding = endpoint == null ? null : endpoint.sidecarClient(journal.resolve("unused-spool"));
         try {
-            return TrackingEndpoint.start(new TrackingEndpoint.Settings(trackingAddress, trackingPort, journal, journalLimit, Duration.ofSeconds(2), artifacts),
+            return TrackingEndpoint.start(new TrackingEndpoint.Settings(trackingAddress, trackingPort, journal, journalLimit, Duration.ofSeconds(2), store,
+                    artifactsRoot(), Location.of(storageUri).asDirectory().resolve("models"), trackingRoot),
                     forwarding, endpoint, identity, Clock.systemUTC(), registry);
         } catch (BindException e) {
             throw config("cannot serve MLflow tracking on " + trackingAddress + ":" + trackingPort + " (--tracking-address, --tracking-port): " + e.getMessage());

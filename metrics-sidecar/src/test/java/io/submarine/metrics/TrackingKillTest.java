@@ -74,6 +74,7 @@ class TrackingKillTest {
                 assertThat(script.waitFor(5, TimeUnit.MINUTES)).as("the script finishes").isTrue();
                 assertThat(script.exitValue()).as("the script's exit code; its output:%n%s", Files.readString(dir.resolve("log_points.py.log"))).isZero();
                 SidecarProcess.await("the journal is in the metastore", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes") == 0);
+                SidecarProcess.await("the journal is in storage", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_unshipped_bytes") == 0);
                 assertThat(last.terminate()).isZero();
             }
             assertThat(killsWhileLogging).as("kills while the script logged (seed %d)", seed).isGreaterThanOrEqualTo(10);
@@ -86,6 +87,13 @@ class TrackingKillTest {
                     .containsExactlyElementsOf(LongStream.range(0, POINTS / 2).boxed().toList());
             JsonNode run = MetastoreProcess.get(port, "/api/2.0/mlflow/runs/get?run_id=" + runId).path("run");
             assertThat(run.path("info").path("status").asText()).isEqualTo("FINISHED");
+            // The journal in storage, shipped across the same kills: every call once (no piece twice), every point there.
+            List<JsonNode> shipped = ShippedJournal.lines(dir.resolve("remote"), runId);
+            assertThat(shipped.stream().map(line -> line.path("seq").asLong()).toList()).as("seq of the shipped calls (seed %d)", seed).doesNotHaveDuplicates();
+            assertThat(ShippedJournal.steps(shipped, "loss")).as("loss in storage (seed %d)", seed)
+                    .containsExactlyElementsOf(LongStream.range(0, POINTS / 2).boxed().toList());
+            assertThat(ShippedJournal.steps(shipped, "acc")).as("acc in storage (seed %d)", seed)
+                    .containsExactlyElementsOf(LongStream.range(0, POINTS / 2).boxed().toList());
         }
     }
 

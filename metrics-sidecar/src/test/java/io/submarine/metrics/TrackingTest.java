@@ -16,9 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MLflow's own client (PyPI) logs through the sidecar's tracking endpoint as a training script
- * does, artifacts included, and reads back from the real metastore (its own process) exactly what
- * was logged, once; with the metastore away the whole run too; and the same script logging to the
- * metastore directly reads back the same.
+ * does, artifacts and a model (log_model) included, and reads back from the real metastore (its
+ * own process) exactly what was logged, once, and the model loads and predicts; with the metastore
+ * away the whole run too; and the same script logging to the metastore directly reads back the
+ * same. Through the pod, the model is also a committed model version in storage.
  */
 class TrackingTest {
 
@@ -42,7 +43,7 @@ class TrackingTest {
                 assertThat(SidecarProcess.metrics(health)).contains("metrics_sidecar_tracking_calls_total{outcome=\"ok\"}");
                 assertThat(sidecar.terminate()).isZero();
             }
-            assertReadBack(port);
+            assertReadBack(port, true);
         }
     }
 
@@ -57,11 +58,18 @@ class TrackingTest {
                 // The script runs start to end with nowhere to forward to: answered from the journal, it neither fails nor waits.
                 MlflowScript.run("log_run.py", "http://127.0.0.1:" + sidecar.trackingPort(), Map.of(), dir, dir.resolve("expected.json").toString());
                 assertThat(SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes")).as("calls waiting for the metastore").isPositive();
+                // Storage has the journal all the same: tracking survives without the metastore.
+                SidecarProcess.await("the journal is in storage", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_unshipped_bytes") == 0);
+                JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+                List<JsonNode> shipped = ShippedJournal.lines(dir.resolve("remote"), expected.path("parent").asText());
+                assertThat(ShippedJournal.steps(shipped, "loss")).as("the loss in storage, every point once")
+                        .containsExactlyInAnyOrderElementsOf(java.util.stream.StreamSupport.stream(expected.path("history").path("loss").spliterator(), false)
+                                .map(point -> point.get(0).asLong()).toList());
                 metastore.start();
                 SidecarProcess.await("the journal is in the metastore", () -> SidecarProcess.metric(health, "metrics_sidecar_tracking_backlog_bytes") == 0);
                 assertThat(sidecar.terminate()).isZero();
             }
-            assertReadBack(port);
+            assertReadBack(port, true);
         }
     }
 
@@ -72,12 +80,15 @@ class TrackingTest {
             metastore.start();
             MlflowScript.run("log_run.py", "http://127.0.0.1:" + port, Map.of("MLFLOW_TRACKING_TOKEN", MetastoreProcess.REPORTER_TOKEN), dir,
                     dir.resolve("expected.json").toString());
-            assertReadBack(port);
+            assertReadBack(port, false);
         }
     }
 
-    /** Reads the runs of log_run.py back from the metastore with MLflow's client: exactly what the script logged, once. */
-    private void assertReadBack(int port) throws Exception {
+    /**
+     * Reads the runs of log_run.py back from the metastore with MLflow's client: exactly what the
+     * script logged, once; {@code viaPod}: the model is a committed model version too.
+     */
+    private void assertReadBack(int port, boolean viaPod) throws Exception {
         JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
         JsonNode read = JSON.readTree(MlflowScript.run("read_back.py", "http://127.0.0.1:" + port, Map.of("MLFLOW_TRACKING_TOKEN", MetastoreProcess.READER_TOKEN),
                 dir, expected.path("experiment_id").asText(), expected.path("parent").asText(), expected.path("child").asText()));
@@ -109,6 +120,25 @@ class TrackingTest {
         assertThat(read.path("listed").path("outputs/plots/deep/weights.bin").asLong()).isEqualTo(3 << 20);
         assertThat(dir.resolve("remote/mlflow-artifacts").resolve(runArtifacts).resolve("outputs/plots/loss curve.txt"))
                 .as("in the storage both were given, under the run").isRegularFile();
+
+        JsonNode model = read.path("model");
+        assertThat(model.path("model_id").asText()).as("the run's output").isEqualTo(expected.path("model_id").asText());
+        assertThat(model.path("name").asText()).isEqualTo("adder");
+        assertThat(model.path("status").asText()).isEqualTo("READY");
+        assertThat(model.path("prediction")).as("loaded through runs:/<run>/adder, it predicts").isEqualTo(JSON.readTree("[2,3]"));
+        if (viaPod) {
+            Path version = dir.resolve("remote/models/adder/1");
+            assertThat(model.path("tags").path("submarine.model_version").asText()).as("where the version is").endsWith("/models/adder/1/");
+            JsonNode manifest = JSON.readTree(version.resolve("_MANIFEST.json").toFile());
+            assertThat(manifest.path("source").path("mlflow_model_id").asText()).isEqualTo(expected.path("model_id").asText());
+            List<String> files = manifest.path("files").findValuesAsText("path");
+            assertThat(files).contains("MLmodel", "python_model.pkl");
+            for (JsonNode file : manifest.path("files")) {
+                byte[] content = java.nio.file.Files.readAllBytes(version.resolve(file.path("path").asText()));
+                assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content)))
+                        .as("%s as its manifest says", file.path("path").asText()).isEqualTo(file.path("sha256").asText());
+            }
+        }
     }
 
     private static java.util.Set<String> fieldNames(JsonNode object) {

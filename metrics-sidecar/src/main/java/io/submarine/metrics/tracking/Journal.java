@@ -179,61 +179,65 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Where the last read ended, so the next one (the forwarder reads on in order) starts there, not at its file's start. */
+    /** Where a reader's last read ended, so its next one (each reader reads on in order) starts there, not at its file's start. */
     private record Cursor(Path file, long offset, long seq) {}
 
-    private Cursor cursor;
+    /** A reader of the journal with its own place in it; one thread each. */
+    final class Reader {
+        private Cursor cursor;
 
-    /**
-     * Reads the entries from {@code fromSeq} on, at most {@code max} of them, as far as they are
-     * forced to disk. One reader at a time (the forwarder).
-     */
-    List<Entry> read(long fromSeq, int max) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        int wanted = (int) Math.max(0, Math.min(max, durableSeq - fromSeq + 1));
-        if (wanted == 0) {
+        /** The entries from {@code fromSeq} on, at most {@code max} of them, as far as they are forced to disk. */
+        List<Entry> read(long fromSeq, int max) throws IOException {
+            List<Entry> entries = new ArrayList<>();
+            int wanted = (int) Math.max(0, Math.min(max, durableSeq - fromSeq + 1));
+            if (wanted == 0) {
+                return entries;
+            }
+            List<Path> all = files(directory);
+            int index = 0;
+            long offset = 0;
+            long seq = 1;
+            if (cursor != null && cursor.seq() == fromSeq && all.contains(cursor.file())) {
+                index = all.indexOf(cursor.file());
+                offset = cursor.offset();
+                seq = cursor.seq();
+            } else {
+                while (index + 1 < all.size() && firstSeq(all.get(index + 1)) <= fromSeq) {
+                    index++;
+                }
+                seq = all.isEmpty() ? 1 : firstSeq(all.get(index));
+            }
+            for (; index < all.size() && entries.size() < wanted; index++, offset = 0) {
+                Path file = all.get(index);
+                if (offset == 0) {
+                    seq = firstSeq(file);
+                }
+                byte[] content;
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                    ByteBuffer rest = ByteBuffer.allocate((int) Math.max(0, channel.size() - offset));
+                    while (rest.hasRemaining() && channel.read(rest, offset + rest.position()) > 0) {
+                        // read on
+                    }
+                    content = rest.array();
+                }
+                int start = 0;
+                for (int j = 0; j < content.length && entries.size() < wanted; j++) {
+                    if (content[j] == '\n') {
+                        if (seq >= fromSeq) {
+                            entries.add(parse(content, start, j - start, file));
+                        }
+                        seq++;
+                        start = j + 1;
+                    }
+                }
+                cursor = new Cursor(file, offset + start, seq);
+            }
             return entries;
         }
-        List<Path> all = files(directory);
-        int index = 0;
-        long offset = 0;
-        long seq = 1;
-        if (cursor != null && cursor.seq() == fromSeq && all.contains(cursor.file())) {
-            index = all.indexOf(cursor.file());
-            offset = cursor.offset();
-            seq = cursor.seq();
-        } else {
-            while (index + 1 < all.size() && firstSeq(all.get(index + 1)) <= fromSeq) {
-                index++;
-            }
-            seq = all.isEmpty() ? 1 : firstSeq(all.get(index));
-        }
-        for (; index < all.size() && entries.size() < wanted; index++, offset = 0) {
-            Path file = all.get(index);
-            if (offset == 0) {
-                seq = firstSeq(file);
-            }
-            byte[] content;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer rest = ByteBuffer.allocate((int) Math.max(0, channel.size() - offset));
-                while (rest.hasRemaining() && channel.read(rest, offset + rest.position()) > 0) {
-                    // read on
-                }
-                content = rest.array();
-            }
-            int start = 0;
-            for (int j = 0; j < content.length && entries.size() < wanted; j++) {
-                if (content[j] == '\n') {
-                    if (seq >= fromSeq) {
-                        entries.add(parse(content, start, j - start, file));
-                    }
-                    seq++;
-                    start = j + 1;
-                }
-            }
-            cursor = new Cursor(file, offset + start, seq);
-        }
-        return entries;
+    }
+
+    Reader reader() {
+        return new Reader();
     }
 
     private static long firstSeq(Path file) {

@@ -40,6 +40,11 @@ final class MetastoreReads {
         return send(HttpRequest.newBuilder(uri(path + "?" + name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8))).GET());
     }
 
+    /** GET {@code /api/2.0/mlflow/<path>}; empty when the metastore did not answer. */
+    Optional<Answer> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
     /** POST {@code /api/2.0/mlflow/<path>} with {@code body}; empty when the metastore did not answer. */
     Optional<Answer> post(String path, byte[] body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));

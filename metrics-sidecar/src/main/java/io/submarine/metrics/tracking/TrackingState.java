@@ -20,7 +20,7 @@ import java.util.UUID;
 
 /**
  * What the task logged, as the endpoint answers it: experiments, runs with their params, tags,
- * latest metrics and histories. Built again at start from the journal. Not thread-safe: the
+ * latest metrics, histories and outputs, and MLflow 3's logged models. Built again at start from the journal. Not thread-safe: the
  * endpoint holds one lock around checking a call, journaling it and applying it.
  *
  * <p>{@link #prepare} checks a call against what is here, as MLflow's server would, and gives the
@@ -40,6 +40,8 @@ final class TrackingState {
         final Map<String, String> tags = new TreeMap<>();
         final Map<String, ObjectNode> latest = new TreeMap<>();
         final Map<String, List<ObjectNode>> history = new HashMap<>();
+        /** The logged models the run output (runs/outputs), as {@code {model_id, step}}. */
+        final List<ObjectNode> outputs = new ArrayList<>();
         /** Every point logged, to take a retried call's points once, as MLflow's server takes an identical point once. */
         final java.util.Set<PointKey> logged = new java.util.HashSet<>();
 
@@ -57,6 +59,8 @@ final class TrackingState {
     private final Map<String, ObjectNode> experiments = new HashMap<>();
     private final Map<String, String> experimentsByName = new HashMap<>();
     private final Map<String, Run> runs = new HashMap<>();
+    /** Logged models made in the pod, in MLflow's shape ({@code {info, data}}). */
+    private final Map<String, ObjectNode> models = new HashMap<>();
 
     TrackingState() {
         // MLflow's "Default" experiment, where runs go when the task names none; the metastore has it too.
@@ -183,6 +187,58 @@ final class TrackingState {
                 }
                 return JSON.createObjectNode().put("run_id", run.info.path("run_id").asText()).put("key", key);
             }
+            case "runs/outputs" -> {
+                Run run = activeRun(Fields.runId(request));
+                List<ObjectNode> outputs = Fields.list(request, "models", Fields.MAX_METRICS, model -> {
+                    String modelId = Fields.text(model, "model_id", true, 64);
+                    return JSON.createObjectNode().put("model_id", modelId).put("step", Fields.number(Fields.required(model, "step"), "step"));
+                });
+                if (outputs.isEmpty()) {
+                    throw invalid("Missing value for required parameter 'models'");
+                }
+                ObjectNode body = JSON.createObjectNode().put("run_id", run.info.path("run_id").asText());
+                body.set("models", array(outputs));
+                return body;
+            }
+            case "logged-models/create" -> {
+                ObjectNode experiment = activeExperiment(Fields.experimentId(Fields.required(request, "experiment_id"), "experiment_id"));
+                String modelId = "m-" + UUID.randomUUID().toString().replace("-", "");
+                String name = Fields.text(request, "name", false, 500);
+                ObjectNode body = JSON.createObjectNode().put("model_id", modelId).put("experiment_id", experiment.path("experiment_id").asText())
+                        .put("experiment_name", experiment.path("name").asText())
+                        .put("name", name == null || name.isEmpty() ? "model-" + modelId.substring(modelId.length() - 8) : name).put("time", now);
+                String type = Fields.text(request, "model_type", false, 500);
+                if (type != null && !type.isEmpty()) {
+                    body.put("model_type", type);
+                }
+                String sourceRun = Fields.text(request, "source_run_id", false, 32);
+                if (sourceRun != null && !sourceRun.isEmpty()) {
+                    body.put("source_run_id", sourceRun);
+                }
+                body.set("params", array(Fields.keyValues(request, "params", Fields.MAX_PARAMS, 6000)));
+                body.set("tags", array(Fields.keyValues(request, "tags", Fields.MAX_TAGS, 8000)));
+                return body;
+            }
+            case "logged-models/finalize" -> {
+                String modelId = model(Fields.text(request, "model_id", true, 64)).path("info").path("model_id").asText();
+                String status = Fields.text(request, "status", true, 40);
+                if (!List.of("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED").contains(status)) {
+                    throw invalid("status must be LOGGED_MODEL_PENDING, LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED, not '" + status + "'");
+                }
+                return JSON.createObjectNode().put("model_id", modelId).put("status", status).put("time", now);
+            }
+            case "logged-models/set-tags", "logged-models/log-params" -> {
+                String modelId = model(Fields.text(request, "model_id", true, 64)).path("info").path("model_id").asText();
+                boolean tags = call.endsWith("set-tags");
+                ObjectNode body = JSON.createObjectNode().put("model_id", modelId).put("time", now);
+                body.set(tags ? "tags" : "params", array(tags ? Fields.keyValues(request, "tags", Fields.MAX_TAGS, 8000)
+                        : Fields.keyValues(request, "params", Fields.MAX_PARAMS, 6000)));
+                return body;
+            }
+            case "logged-models/delete-tag" -> {
+                String modelId = model(Fields.text(request, "model_id", true, 64)).path("info").path("model_id").asText();
+                return JSON.createObjectNode().put("model_id", modelId).put("key", Fields.key(request)).put("time", now);
+            }
             case "runs/log-inputs" -> {
                 // Datasets are not kept (nor by the metastore): checked and answered, nothing to forward.
                 activeRun(Fields.runId(request));
@@ -281,8 +337,82 @@ final class TrackingState {
                 }
             }
             case "runs/delete-tag" -> runs.get(body.path("run_id").asText()).tags.remove(body.path("key").asText());
+            case "runs/outputs" -> {
+                Run run = runs.get(body.path("run_id").asText());
+                body.path("models").forEach(output -> {
+                    if (!run.outputs.contains(output)) {
+                        run.outputs.add(((ObjectNode) output).deepCopy());
+                    }
+                });
+            }
+            case "logged-models/create" -> {
+                String modelId = body.path("model_id").asText();
+                ObjectNode experiment = experiments.get(body.path("experiment_id").asText());
+                String location = experiment == null ? ArtifactTree.experimentLocation(body.path("experiment_id").asText())
+                        : experiment.path("artifact_location").asText();
+                ObjectNode model = JSON.createObjectNode();
+                ObjectNode info = model.putObject("info").put("model_id", modelId).put("experiment_id", body.path("experiment_id").asText())
+                        .put("name", body.path("name").asText()).put("creation_timestamp_ms", body.path("time").asLong())
+                        .put("last_updated_timestamp_ms", body.path("time").asLong()).put("artifact_uri", location + "/models/" + modelId + "/artifacts")
+                        .put("status", "LOGGED_MODEL_PENDING");
+                for (String field : List.of("model_type", "source_run_id")) {
+                    if (body.has(field)) {
+                        info.put(field, body.path(field).asText());
+                    }
+                }
+                info.set("tags", body.path("tags").deepCopy());
+                model.putObject("data").set("params", body.path("params").deepCopy());
+                models.put(modelId, model);
+            }
+            case "logged-models/finalize" -> modelInfo(body).put("status", body.path("status").asText());
+            case "logged-models/set-tags" -> body.path("tags").forEach(tag -> putKeyValue(modelInfo(body).withArray("tags"), tag));
+            case "logged-models/log-params" -> {
+                modelInfo(body);
+                body.path("params").forEach(param -> putKeyValue(((ObjectNode) models.get(body.path("model_id").asText()).path("data")).withArray("params"), param));
+            }
+            case "logged-models/delete-tag" -> {
+                ArrayNode tags = modelInfo(body).withArray("tags");
+                for (int i = tags.size() - 1; i >= 0; i--) {
+                    if (tags.get(i).path("key").asText().equals(body.path("key").asText())) {
+                        tags.remove(i);
+                    }
+                }
+            }
             default -> throw new IllegalStateException("a journaled call this program does not know: " + call);
         }
+    }
+
+    /** The info of the model a journaled call names, its last update made the call's time. */
+    private ObjectNode modelInfo(ObjectNode body) {
+        ObjectNode info = (ObjectNode) models.get(body.path("model_id").asText()).path("info");
+        return info.put("last_updated_timestamp_ms", body.path("time").asLong());
+    }
+
+    private static void putKeyValue(ArrayNode items, JsonNode item) {
+        for (int i = items.size() - 1; i >= 0; i--) {
+            if (items.get(i).path("key").asText().equals(item.path("key").asText())) {
+                items.remove(i);
+            }
+        }
+        items.add(item.deepCopy());
+    }
+
+    /** A logged model made in the pod, in MLflow's shape; 404 as MLflow's server says it. */
+    ObjectNode model(String modelId) {
+        ObjectNode model = models.get(modelId);
+        if (model == null) {
+            throw notFound("Logged model with ID '" + modelId + "' not found.");
+        }
+        return model.deepCopy();
+    }
+
+    /** Every logged model made in the pod, as they are (the caller copies what it keeps). */
+    java.util.Collection<ObjectNode> models() {
+        return models.values();
+    }
+
+    boolean knowsModel(String modelId) {
+        return models.containsKey(modelId);
     }
 
     private static int compare(ObjectNode a, ObjectNode b) {
@@ -352,6 +482,9 @@ final class TrackingState {
         }
         if (!run.tags.isEmpty()) {
             data.set("tags", keyValues(run.tags));
+        }
+        if (!run.outputs.isEmpty()) {
+            answer.putObject("outputs").set("model_outputs", array(run.outputs));
         }
         return answer;
     }

@@ -31,14 +31,21 @@ class JournalTest {
                 journal.append("runs/log-batch", JSON.createObjectNode().put("run_id", "r").put("i", i), durable);
             }
             CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).get();
-            assertThat(journal.read(41, 5)).extracting(Journal.Entry::seq).containsExactly(41L, 42L, 43L, 44L, 45L);
-            // As the forwarder reads: on from where the last read ended, every entry once, in order.
-            List<Long> inOrder = new ArrayList<>();
+            assertThat(journal.reader().read(41, 5)).extracting(Journal.Entry::seq).containsExactly(41L, 42L, 43L, 44L, 45L);
+            // As the forwarder and the shipper read, each with its own reader: on from where its last read ended, every entry once, in order.
+            Journal.Reader forwarding = journal.reader();
+            Journal.Reader shipping = journal.reader();
+            List<Long> forwarded = new ArrayList<>();
+            List<Long> shipped = new ArrayList<>();
             for (long next = 1; next <= 100; next += 7) {
-                journal.read(next, 7).forEach(entry -> inOrder.add(entry.body().path("i").asLong()));
+                forwarding.read(next, 7).forEach(entry -> forwarded.add(entry.body().path("i").asLong()));
+                if (next <= 50) {
+                    shipping.read(next, 7).forEach(entry -> shipped.add(entry.body().path("i").asLong()));
+                }
             }
-            assertThat(inOrder).hasSize(100).isSorted().startsWith(0L).endsWith(99L);
-            assertThat(journal.read(101, 7)).isEmpty();
+            assertThat(forwarded).hasSize(100).isSorted().startsWith(0L).endsWith(99L);
+            assertThat(shipped).hasSize(56).isSorted().startsWith(0L).endsWith(55L);
+            assertThat(forwarding.read(101, 7)).isEmpty();
         }
         Path file = Journal.files(dir).get(0);
         // A crash in the middle of a group: the last line is half on disk.
