@@ -61,6 +61,8 @@ public final class TrackingEndpoint implements AutoCloseable {
             Map.entry("runs/set-tag", "POST"), Map.entry("runs/delete-tag", "POST"), Map.entry("runs/log-batch", "POST"), Map.entry("runs/log-inputs", "POST"),
             Map.entry("runs/outputs", "POST"), Map.entry("logged-models", "POST"), Map.entry("logged-models/search", "POST"));
     private static final String MODELS = "logged-models/";
+    /** The filter the client sends to find a run's model: name = '<name>'. */
+    private static final java.util.regex.Pattern BY_NAME = java.util.regex.Pattern.compile("\\s*name\\s*=\\s*'([^']*)'\\s*");
 
     /**
      * Where the endpoint listens and keeps its journal, how much may wait for the metastore, and in
@@ -280,7 +282,7 @@ public final class TrackingEndpoint implements AutoCloseable {
      * the metastore's added when it answers. Any other filter is the metastore's search.
      */
     private ObjectNode searchModels(ObjectNode request, byte[] raw) {
-        java.util.regex.Matcher byName = java.util.regex.Pattern.compile("\\s*name\\s*=\\s*'([^']*)'\\s*").matcher(request.path("filter").asText(""));
+        java.util.regex.Matcher byName = BY_NAME.matcher(request.path("filter").asText(""));
         if (!request.path("experiment_ids").isArray() || request.path("experiment_ids").isEmpty()) {
             throw MlflowError.invalid("Missing value for required parameter 'experiment_ids'");
         }
